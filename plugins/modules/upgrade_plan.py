@@ -1,0 +1,227 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dce5.skoala contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: upgrade_plan
+short_description: Decide how to bring one skoala or skoala-init release to a target version
+version_added: 0.1.0
+description:
+  - Computes, from what preflight read about a release, whether it must be
+    installed, upgraded, left alone or refused, and which version-specific
+    steps the path needs (database upgrade Job, deleting stale gateway
+    admission Jobs, CRD files Helm would not upgrade).
+  - Pure logic; talks to no cluster and changes nothing, in any mode.
+  - The version boundaries live in one data table in
+    C(plugins/module_utils/versions.py); a new boundary is a new row.
+author:
+  - dce5.skoala contributors
+options:
+  component:
+    description: The chart the release is made from.
+    type: str
+    required: true
+    choices: [skoala, skoala-init]
+  target_version:
+    description:
+      - The version to end at, as C(X.Y.Z) or C(vX.Y.Z), pre-release suffixes allowed.
+    type: str
+    required: true
+  current_chart:
+    description:
+      - The release's C(chart) field as Helm reports it, for example C(skoala-init-0.19.2).
+      - Omit or leave empty when the release is not installed.
+    type: str
+  status:
+    description:
+      - Helm's status of the release (C(deployed), C(failed), C(pending-upgrade), ...).
+    type: str
+  available_versions:
+    description:
+      - Chart versions the chart source offers. The target must be among them.
+      - Omit to skip that check.
+    type: list
+    elements: str
+  allow_downgrade:
+    description: Plan a move to a lower version instead of refusing it.
+    type: bool
+    default: false
+  recover_pending:
+    description:
+      - Plan a rollback of a release stuck in C(pending-*) to its last deployed
+        revision before the upgrade, instead of refusing.
+    type: bool
+    default: false
+  ui_version:
+    description:
+      - The skoala UI image version (it moves on its own). Only for C(skoala);
+        when omitted the chart's default UI tag is kept.
+    type: str
+  current_image_tags:
+    description:
+      - Image tags the release runs now, as value key to tag
+        (C(hive.image.tag) to C(v0.28.1)). A release at the target chart
+        version with other tags still needs an upgrade.
+    type: dict
+  release:
+    description: The release name; defaults to the component name.
+    type: str
+  namespace:
+    description: The release namespace.
+    type: str
+    default: skoala-system
+  kubeconfig:
+    description: Used only to spell out the recovery command for a pending release.
+    type: str
+  context:
+    description: Used only to spell out the recovery command for a pending release.
+    type: str
+notes:
+  - Supports check mode; never changes anything.
+seealso:
+  - module: kubernetes.core.helm_info
+"""
+
+EXAMPLES = r"""
+- name: Plan the skoala-init upgrade of a worker
+  dce5.skoala.upgrade_plan:
+    component: skoala-init
+    current_chart: skoala-init-0.24.2
+    status: deployed
+    target_version: 0.28.1
+    available_versions: [0.24.2, 0.26.2, 0.28.1]
+  register: plan
+
+- name: Show what will run
+  ansible.builtin.debug:
+    msg: "{{ plan.plan.action }}: {{ plan.plan.steps | map(attribute='name') | list }}"
+"""
+
+RETURN = r"""
+plan:
+  description: The plan for the release.
+  returned: always
+  type: dict
+  contains:
+    component:
+      description: The chart.
+      type: str
+      sample: skoala-init
+    release:
+      description: The release name.
+      type: str
+      sample: skoala-init
+    namespace:
+      description: The release namespace.
+      type: str
+      sample: skoala-system
+    current:
+      description: The installed chart version, or null.
+      type: str
+      sample: 0.24.2
+    target:
+      description: The target version, normalised (no C(v)).
+      type: str
+      sample: 0.28.1
+    status:
+      description: Helm's status of the release as given.
+      type: str
+      sample: deployed
+    action:
+      description: One of C(install), C(upgrade), C(none), C(refuse).
+      type: str
+      sample: upgrade
+    reason:
+      description: Why; for C(refuse), what to do about it.
+      type: str
+      sample: 0.24.2 -> 0.28.1
+    steps:
+      description: Ordered steps; C(pre) ones run before the chart upgrade, C(post) ones after.
+      type: list
+      elements: dict
+      sample:
+        - name: delete_jobs
+          phase: pre
+          boundary: 0.26.2
+          description: delete the stale gateway admission Jobs left by skoala-init <= 0.24.2
+          params: {namespace: skoala-system, jobs: [gateway-api-admission, gateway-api-admission-patch]}
+    image_tags:
+      description: The image tags to set, as value key to tag.
+      type: dict
+      sample: {skoala-agent.image.tag: v0.28.1}
+    warnings:
+      description: Things worth knowing that do not stop the upgrade.
+      type: list
+      elements: str
+      sample: []
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dce5.skoala.plugins.module_utils import versions
+
+
+def run(params):
+    """The plan for the module's parameters (raises VersionError on bad input)."""
+    component = params["component"]
+    current = None
+    if params.get("current_chart"):
+        current = versions.chart_version(params["current_chart"], component)
+    desired = versions.image_tag_values(component, params["target_version"], params.get("ui_version"))
+    current_values = None
+    if params.get("current_image_tags") is not None:
+        current_values = {}
+        for key, tag in params["current_image_tags"].items():
+            node = current_values
+            parts = key.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = tag
+    return versions.plan(
+        component, current, params["target_version"],
+        available=params.get("available_versions"),
+        allow_downgrade=params["allow_downgrade"],
+        status=params.get("status"),
+        desired_tags=desired,
+        current_values=current_values,
+        recover_pending=params["recover_pending"],
+        release=params.get("release"),
+        namespace=params["namespace"],
+        kubeconfig=params.get("kubeconfig"),
+        context=params.get("context"),
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            component=dict(type="str", required=True, choices=list(versions.COMPONENTS)),
+            target_version=dict(type="str", required=True),
+            current_chart=dict(type="str"),
+            status=dict(type="str"),
+            available_versions=dict(type="list", elements="str"),
+            allow_downgrade=dict(type="bool", default=False),
+            recover_pending=dict(type="bool", default=False),
+            ui_version=dict(type="str"),
+            current_image_tags=dict(type="dict"),
+            release=dict(type="str"),
+            namespace=dict(type="str", default=versions.NAMESPACE),
+            kubeconfig=dict(type="str", no_log=False),
+            context=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        plan = run(module.params)
+    except versions.VersionError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, plan=plan)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,558 @@
+"""The local sandbox: real Kubernetes control planes (kwokctl, binary runtime),
+a Helm chart repository with basic auth, the fixture charts, and a baseline
+install of skoala / skoala-init.
+
+    python tests/sandbox/sandbox.py up [--workers N] [--baseline X.Y.Z]
+    python tests/sandbox/sandbox.py down
+    python tests/sandbox/sandbox.py status
+
+`up` on a running sandbox resets every cluster to the baseline. State lives in
+``.sandbox/`` (or $SANDBOX_DIR): ``inventory.yml``, ``kubeconfigs/<cluster>.yaml``,
+``env`` (a shell file to source) and ``state.json``.
+"""
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import fixture_charts  # noqa: E402  (sibling module, path set above)
+import kwok_stages  # noqa: E402
+
+CONTROL_PLANE = "dce-global"
+NAMESPACE = "skoala-system"
+REPO_USER = "admin"
+DEFAULT_BASELINE = "0.19.2"
+MYSQL_NAMESPACE = "mcamel-system"
+MYSQL_STATEFULSET = "mcamel-common-mysql-cluster-mysql"
+# Characters that break naive shell or URL handling; the DSN must survive them.
+DB_PASSWORD_SPECIALS = "p@ss:w&rd=%x"
+
+
+def log(msg):
+    print("[sandbox %s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr, flush=True)
+
+
+class Sandbox:
+    def __init__(self, directory=None):
+        self.dir = os.path.abspath(directory or os.environ.get("SANDBOX_DIR") or os.path.join(ROOT, ".sandbox"))
+        self.state_path = os.path.join(self.dir, "state.json")
+        self.kubeconfig_dir = os.path.join(self.dir, "kubeconfigs")
+        self.state = {}
+        if os.path.exists(self.state_path):
+            with open(self.state_path, encoding="utf-8") as f:
+                self.state = json.load(f)
+
+    # --- tools -------------------------------------------------------------
+
+    def provision(self):
+        out = subprocess.run(["bash", os.path.join(HERE, "provision.sh")], check=True,
+                             stdout=subprocess.PIPE, text=True).stdout
+        self.bin = out.strip().splitlines()[-1]
+        self.cache = os.path.dirname(self.bin)
+        return self.bin
+
+    @property
+    def env(self):
+        """Environment for helm/kubectl/kwokctl: our binaries first on PATH,
+        Helm's state kept inside the sandbox, kwok's work dir too."""
+        env = dict(os.environ)
+        env["PATH"] = self.bin + os.pathsep + env.get("PATH", "")
+        env.update(self.helm_env())
+        env["KWOK_WORKDIR"] = os.path.join(self.dir, "kwok")
+        return env
+
+    def helm_env(self):
+        helm_home = os.path.join(self.dir, "helm")
+        return {
+            "HELM_CONFIG_HOME": os.path.join(helm_home, "config"),
+            "HELM_CACHE_HOME": os.path.join(helm_home, "cache"),
+            "HELM_DATA_HOME": os.path.join(helm_home, "data"),
+            "HELM_PLUGINS": os.path.join(self.cache, "helm-plugins"),
+        }
+
+    def run(self, *args, check=True, capture=False, **kw):
+        return subprocess.run(list(args), check=check, env=self.env, text=True,
+                              stdout=subprocess.PIPE if capture else None,
+                              stderr=subprocess.PIPE if capture else None, **kw)
+
+    def kubeconfig(self, cluster):
+        return os.path.join(self.kubeconfig_dir, cluster + ".yaml")
+
+    def kubectl(self, cluster, *args, **kw):
+        return self.run(os.path.join(self.bin, "kubectl"), "--kubeconfig", self.kubeconfig(cluster), *args, **kw)
+
+    def helm(self, cluster, *args, **kw):
+        return self.run(os.path.join(self.bin, "helm"), "--kubeconfig", self.kubeconfig(cluster), *args, **kw)
+
+    def save(self):
+        os.makedirs(self.dir, mode=0o700, exist_ok=True)
+        write_private(self.state_path, json.dumps(self.state, indent=2) + "\n")
+
+    # --- chart repository --------------------------------------------------
+
+    @property
+    def repo_root(self):
+        return os.path.join(self.dir, "chartrepo")
+
+    @property
+    def repo_url(self):
+        return "http://127.0.0.1:%d/chartrepo/skoala" % self.state["repo_port"]
+
+    def generate_charts(self):
+        out = os.path.join(self.repo_root, "skoala")
+        versions = fixture_charts.generate(out, helm=os.path.join(self.bin, "helm"))
+        log("fixture charts: skoala and skoala-init in %d versions" % len(versions))
+
+    def start_repo(self):
+        """nginx serving the Helm repo at /chartrepo/<project>/ with basic auth,
+        the same protocol as Harbor's chartrepo."""
+        self.state.setdefault("repo_port", free_port())
+        self.state.setdefault("repo_password", "Repo-" + secrets.token_urlsafe(12))
+        self.save()
+        conf_dir = os.path.join(self.dir, "nginx")
+        os.makedirs(os.path.join(conf_dir, "logs"), exist_ok=True)
+        htpasswd = os.path.join(conf_dir, "htpasswd")
+        subprocess.run(["htpasswd", "-bBc", htpasswd, REPO_USER, self.state["repo_password"]],
+                       check=True, stderr=subprocess.DEVNULL)
+        conf = os.path.join(conf_dir, "nginx.conf")
+        write(conf, NGINX_CONF % {
+            "prefix": conf_dir, "port": self.state["repo_port"],
+            "root": self.dir, "htpasswd": htpasswd,
+        })
+        if self.repo_running():
+            subprocess.run(["nginx", "-p", conf_dir, "-c", conf, "-s", "reload"], check=True)
+        else:
+            subprocess.run(["nginx", "-p", conf_dir, "-c", conf], check=True)
+        wait_for(lambda: port_open(self.state["repo_port"]), 20, "chart repository on port %d" % self.state["repo_port"])
+        log("chart repository: %s (basic auth, user %s)" % (self.repo_url, REPO_USER))
+
+    def repo_pid(self):
+        pid_file = os.path.join(self.dir, "nginx", "nginx.pid")
+        try:
+            with open(pid_file, encoding="utf-8") as f:
+                pid = int(f.read().strip())
+            os.kill(pid, 0)
+            return pid
+        except (OSError, ValueError):
+            return None
+
+    def repo_running(self):
+        return self.repo_pid() is not None
+
+    def stop_repo(self):
+        pid = self.repo_pid()
+        if pid:
+            os.kill(pid, signal.SIGQUIT)
+            wait_for(lambda: not self.repo_running(), 20, "chart repository to stop")
+
+    # --- clusters ----------------------------------------------------------
+
+    def cluster_names(self, workers):
+        return [CONTROL_PLANE] + ["dce-worker-%d" % i for i in range(1, workers + 1)]
+
+    def kwok_clusters(self):
+        out = self.run(os.path.join(self.bin, "kwokctl"), "get", "clusters", capture=True, check=False).stdout
+        return [line.strip() for line in (out or "").splitlines() if line.strip()]
+
+    def cluster_healthy(self, name):
+        if not os.path.exists(self.kubeconfig(name)):
+            return False
+        res = self.kubectl(name, "get", "--raw", "/readyz", "--request-timeout=5s", capture=True, check=False)
+        return res.returncode == 0
+
+    def stages_file(self):
+        path = os.path.join(self.dir, "kwok-stages.yaml")
+        docs = kwok_stages.stages(kwok_stages.kwok_module_dir(read_versions()["KWOK_VERSION"]))
+        write(path, yaml.safe_dump_all(docs, sort_keys=False))
+        return path
+
+    def create_cluster(self, name, stages):
+        b = self.bin
+        self.run(os.path.join(b, "kwokctl"), "create", "cluster", "--name", name,
+                 "--runtime", "binary",
+                 "--config", stages,
+                 "--kubeconfig", self.kubeconfig(name),
+                 "--kube-apiserver-binary", os.path.join(b, "kube-apiserver"),
+                 "--kube-controller-manager-binary", os.path.join(b, "kube-controller-manager"),
+                 "--kube-scheduler-binary", os.path.join(b, "kube-scheduler"),
+                 "--kwok-controller-binary", os.path.join(b, "kwok"),
+                 "--etcd-binary", os.path.join(b, "etcd"),
+                 "--wait", "120s", capture=True)
+        self.kubectl(name, "apply", "-f", "-", input=NODE_MANIFEST, capture=True)
+
+    def ensure_clusters(self, names):
+        stages = self.stages_file()
+        os.makedirs(self.kubeconfig_dir, mode=0o700, exist_ok=True)
+        known = self.kwok_clusters()
+        for extra in sorted(set(known) - set(names)):
+            log("cluster %s: not wanted, deleting" % extra)
+            self.delete_cluster(extra)
+        for i, name in enumerate(names, 1):
+            t0 = time.time()
+            if name in known and self.cluster_healthy(name):
+                log("cluster %s (%d/%d): running" % (name, i, len(names)))
+                continue
+            if name in known:
+                log("cluster %s (%d/%d): not answering, restarting" % (name, i, len(names)))
+                self.run(os.path.join(self.bin, "kwokctl"), "start", "cluster", "--name", name, check=False, capture=True)
+                if wait_for(lambda: self.cluster_healthy(name), 60, None):
+                    continue
+                self.delete_cluster(name)
+            log("cluster %s (%d/%d): creating" % (name, i, len(names)))
+            self.create_cluster(name, stages)
+            log("cluster %s (%d/%d): ready in %.0fs" % (name, i, len(names), time.time() - t0))
+
+    def delete_cluster(self, name):
+        self.run(os.path.join(self.bin, "kwokctl"), "delete", "cluster", "--name", name, check=False, capture=True)
+        path = self.kubeconfig(name)
+        if os.path.exists(path):
+            os.remove(path)
+
+    # --- what lives in the clusters ---------------------------------------
+
+    def ensure_dependencies(self, workers):
+        self.kubectl(CONTROL_PLANE, "apply", "-f", "-", input=MYSQL_MANIFEST, capture=True)
+        self.kubectl(CONTROL_PLANE, "-n", MYSQL_NAMESPACE, "rollout", "status",
+                     "statefulset/" + MYSQL_STATEFULSET, "--timeout=120s", capture=True)
+        # insight-agent on every worker but the last, so both the normal case
+        # and preflight's warning have a real cluster to show them.
+        for name in workers[:-1] if len(workers) > 1 else workers:
+            self.kubectl(name, "apply", "-f", "-", input=INSIGHT_MANIFEST, capture=True)
+
+    def baseline_values(self):
+        return {
+            "skoala": {
+                "hive": {
+                    "replicas": 2,
+                    "configMap": {"database": [{"driver": "mysql", "dsn": self.dsn()}]},
+                },
+                "sandboxCustomKey": "kept-across-upgrades",
+            },
+            "skoala-init": {
+                "skoala-agent": {"replicas": 2},
+                "sandboxCustomKey": "kept-across-upgrades",
+            },
+        }
+
+    def dsn(self):
+        return ("skoala:%s@tcp(mcamel-common-mysql-cluster-mysql-master.mcamel-system.svc.cluster.local:3306)"
+                "/skoala?charset=utf8&parseTime=true&loc=Local&timeout=10s" % self.state["db_password"])
+
+    def install_baseline(self, cluster, chart, version):
+        values_file = os.path.join(self.dir, "baseline-%s.yaml" % chart)
+        write_private(values_file, yaml.safe_dump(self.baseline_values()[chart]))
+        current = self.release(cluster, chart)
+        if current and current["status"] == "deployed" and current["chart"] == "%s-%s" % (chart, version) \
+                and current["revision"] == "1":
+            return "kept"
+        if current:
+            self.helm(cluster, "uninstall", chart, "-n", NAMESPACE, "--wait", "--timeout", "120s", capture=True)
+        # Leftovers a failed or partial upgrade may leave (hook Jobs, CRDs applied
+        # by hand) are removed so the baseline is the same every time.
+        self.kubectl(cluster, "delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true",
+                     "--timeout=120s", capture=True)
+        self.kubectl(cluster, "delete", "crd", "-l", "sandbox.dce5.io/fixture=true", "--ignore-not-found", capture=True)
+        for crd_name in FIXTURE_CRDS:
+            self.kubectl(cluster, "delete", "crd", crd_name, "--ignore-not-found", capture=True, check=False)
+        self.helm(cluster, "upgrade", "--install", chart, "sandbox/" + chart, "--version", version,
+                  "-n", NAMESPACE, "--create-namespace", "-f", values_file, "--wait", "--timeout", "180s",
+                  capture=True)
+        return "installed"
+
+    def release(self, cluster, name):
+        out = self.helm(cluster, "list", "-n", NAMESPACE, "-a", "-o", "json", "--filter", "^%s$" % name,
+                        capture=True).stdout
+        rows = json.loads(out or "[]")
+        return rows[0] if rows else None
+
+    def add_repo(self):
+        self.run(os.path.join(self.bin, "helm"), "repo", "add", "sandbox", self.repo_url,
+                 "--username", REPO_USER, "--password-stdin", "--force-update",
+                 input=self.state["repo_password"], capture=True)
+        self.run(os.path.join(self.bin, "helm"), "repo", "update", "sandbox", capture=True)
+
+    # --- files for users ---------------------------------------------------
+
+    def write_inventory(self, names, target):
+        hosts = {n: {"skoala_kubeconfig": self.kubeconfig(n)} for n in names}
+        inventory = {"all": {
+            "vars": {
+                "ansible_connection": "local",
+                "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                "skoala_target_version": target,
+                "skoala_source": "online",
+                "skoala_repo_name": "skoala-sandbox",
+                "skoala_repo_url": self.repo_url,
+                "skoala_repo_username": REPO_USER,
+                "skoala_repo_password": self.state["repo_password"],
+                "skoala_backup_dir": os.path.join(self.dir, "backups"),
+                "skoala_report_dir": os.path.join(self.dir, "reports"),
+            },
+            "children": {
+                "skoala_control_plane": {"hosts": {CONTROL_PLANE: hosts[CONTROL_PLANE]}},
+                "skoala_workers": {"hosts": {n: hosts[n] for n in names[1:]}},
+            },
+        }}
+        write_private(os.path.join(self.dir, "inventory.yml"),
+                      "# Written by tests/sandbox/sandbox.py; holds the repo password (mode 0600).\n"
+                      + yaml.safe_dump(inventory, sort_keys=False))
+
+    def write_env(self):
+        venv = os.environ.get("VIRTUAL_ENV") or os.path.dirname(os.path.dirname(sys.executable))
+        lines = [
+            "# Source me: . .sandbox/env",
+            "export PATH=%s:%s/bin:$PATH" % (shq(self.bin), shq(venv)),
+            "export KWOK_WORKDIR=%s" % shq(os.path.join(self.dir, "kwok")),
+            "export SANDBOX_DIR=%s" % shq(self.dir),
+            "export SANDBOX_INVENTORY=%s" % shq(os.path.join(self.dir, "inventory.yml")),
+            "export SANDBOX_REPO_URL=%s" % shq(self.repo_url),
+            "export SANDBOX_REPO_USERNAME=%s" % shq(REPO_USER),
+            "export SANDBOX_REPO_PASSWORD=%s" % shq(self.state["repo_password"]),
+            "export SANDBOX_DB_PASSWORD=%s" % shq(self.state["db_password"]),
+            "export KUBECONFIG=%s" % shq(os.pathsep.join(self.kubeconfig(n) for n in self.state["clusters"])),
+        ]
+        lines += ["export %s=%s" % (k, shq(v)) for k, v in sorted(self.helm_env().items())]
+        write_private(os.path.join(self.dir, "env"), "\n".join(lines) + "\n")
+
+    # --- commands ------------------------------------------------------------
+
+    def up(self, workers, baseline, target):
+        t0 = time.time()
+        os.makedirs(self.dir, mode=0o700, exist_ok=True)
+        self.provision()
+        self.state.setdefault("db_password", DB_PASSWORD_SPECIALS + "-" + secrets.token_hex(4))
+        self.generate_charts()
+        self.start_repo()
+        names = self.cluster_names(workers)
+        self.state.update(clusters=names, workers=workers, baseline=baseline)
+        self.save()
+        self.ensure_clusters(names)
+        self.add_repo()
+        self.ensure_dependencies(names[1:])
+        for i, name in enumerate(names, 1):
+            chart = "skoala" if name == CONTROL_PLANE else "skoala-init"
+            log("baseline %s %s on %s (%d/%d): %s" % (chart, baseline, name, i, len(names),
+                                                      self.install_baseline(name, chart, baseline)))
+        self.write_inventory(names, target)
+        self.write_env()
+        log("sandbox up in %.0fs: %d clusters, inventory %s" % (time.time() - t0, len(names),
+                                                             os.path.join(self.dir, "inventory.yml")))
+
+    def down(self):
+        if not os.path.isdir(self.dir):
+            log("no sandbox at %s" % self.dir)
+            return
+        self.provision()
+        for name in self.kwok_clusters():
+            log("cluster %s: deleting" % name)
+            self.delete_cluster(name)
+        self.stop_repo()
+        kwok_dir = os.path.join(self.dir, "kwok")
+        shutil.rmtree(kwok_dir, ignore_errors=True)
+        log("sandbox down")
+
+    def status(self):
+        self.provision()
+        for name in self.state.get("clusters", []):
+            ok = self.cluster_healthy(name)
+            rel = None
+            if ok:
+                chart = "skoala" if name == CONTROL_PLANE else "skoala-init"
+                rel = self.release(name, chart)
+            print("%-16s %-8s %s" % (name, "up" if ok else "down",
+                                     "%s rev %s %s" % (rel["chart"], rel["revision"], rel["status"]) if rel else "-"))
+        print("chart repo        %s" % ("up " + self.repo_url if self.repo_running() else "down"))
+
+
+FIXTURE_CRDS = [
+    "gateways.gateway.networking.k8s.io", "httproutes.gateway.networking.k8s.io",
+    "httpproxies.projectcontour.io", "mcpbridges.networking.higress.io",
+]
+
+NGINX_CONF = """\
+# Written by tests/sandbox/sandbox.py
+daemon on;
+worker_processes 1;
+pid %(prefix)s/nginx.pid;
+error_log %(prefix)s/logs/error.log;
+events { worker_connections 256; }
+http {
+  access_log %(prefix)s/logs/access.log;
+  client_body_temp_path %(prefix)s/tmp;
+  types { application/x-yaml yaml; application/gzip tgz; }
+  server {
+    listen 127.0.0.1:%(port)d;
+    location /chartrepo/ {
+      root %(root)s/chartrepo/..;
+      alias %(root)s/chartrepo/;
+      auth_basic "chartrepo";
+      auth_basic_user_file %(htpasswd)s;
+    }
+  }
+}
+"""
+
+NODE_MANIFEST = """\
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-0
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    kubernetes.io/hostname: kwok-node-0
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    type: kwok
+spec:
+  taints:
+    - key: kwok.x-k8s.io/node
+      value: fake
+      effect: NoSchedule
+"""
+
+MYSQL_MANIFEST = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: %(ns)s}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: %(name)s
+  namespace: %(ns)s
+spec:
+  replicas: 2
+  serviceName: %(name)s
+  selector:
+    matchLabels: {app.kubernetes.io/name: mysql}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: mysql}
+    spec:
+      containers:
+        - name: mysql
+          image: release.daocloud.io/mcamel/mysql:8.0.29
+      tolerations:
+        - {key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}
+""" % {"ns": MYSQL_NAMESPACE, "name": MYSQL_STATEFULSET}
+
+INSIGHT_MANIFEST = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: insight-system}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: insight-agent
+  namespace: insight-system
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app.kubernetes.io/name: insight-agent}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: insight-agent}
+    spec:
+      containers:
+        - name: insight-agent
+          image: release.daocloud.io/insight/insight-agent:v0.20.0
+      tolerations:
+        - {key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}
+"""
+
+
+def read_versions():
+    versions = {}
+    with open(os.path.join(HERE, "versions.env"), encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                versions[k] = v
+    return versions
+
+
+def write(path, text, mode=0o644):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def write_private(path, text):
+    write(path, text, 0o600)
+
+
+def shq(value):
+    return "'" + str(value).replace("'", "'\"'\"'") + "'"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port):
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    if what:
+        raise RuntimeError("timed out after %ss waiting for %s" % (timeout, what))
+    return False
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start (or reset) the sandbox")
+    up.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS") or 2))
+    up.add_argument("--baseline", default=os.environ.get("BASELINE") or DEFAULT_BASELINE)
+    up.add_argument("--target", default=os.environ.get("TARGET") or "0.28.1")
+    sub.add_parser("down", help="stop every cluster and the chart repository")
+    sub.add_parser("status", help="show clusters, releases and the chart repository")
+    args = parser.parse_args(argv)
+    box = Sandbox()
+    try:
+        if args.command == "up":
+            if args.workers < 1:
+                parser.error("--workers must be at least 1")
+            box.up(args.workers, args.baseline, args.target)
+        elif args.command == "down":
+            box.down()
+        else:
+            box.status()
+    except subprocess.CalledProcessError as exc:
+        detail = (exc.stderr or "").strip()
+        cmd = " ".join(str(a) for a in exc.cmd[:4])
+        sys.exit("sandbox %s failed: %s ...: %s" % (args.command, cmd, detail[-2000:]))
+
+
+if __name__ == "__main__":
+    main()
