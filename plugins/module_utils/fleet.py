@@ -1,0 +1,217 @@
+# -*- coding: utf-8 -*-
+# Copyright: dce5.skoala contributors
+# Apache License 2.0 (see LICENSE)
+"""What preflight reads and checks, reduced to plain data: a release without
+its (secret) values, the versions a chart repo offers, a kubeconfig without
+its credentials, the problems in an inventory's inputs, and the fleet table.
+
+Pure functions; the filter plugin ``dce5.skoala.skoala`` exposes them to roles.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.dce5.skoala.plugins.module_utils import versions
+
+SOURCES = ("online", "offline")
+CHECKS = ("helm_version", "mysql", "pods", "insight_agent", "repo_index")
+
+
+def release_summary(helm_info_result, component):
+    """What the plan needs from kubernetes.core.helm_info's result, without
+    the values (they hold the DSN): chart, version, status, revision, and the
+    image tags from the computed values."""
+    status = (helm_info_result or {}).get("status") or {}
+    if not status:
+        return {"installed": False, "chart": "", "version": None, "status": None,
+                "revision": None, "app_version": None, "image_tags": {}}
+    values = status.get("values") or {}
+    keys = list(versions.image_tag_values(component, "99.0.0", "99.0.0"))
+    if component == "skoala" and "ui.image.tag" not in keys:
+        keys.append("ui.image.tag")
+    tags = {}
+    for key in keys:
+        tag = versions.lookup_dotted(values, key)
+        if tag is not None:
+            tags[key] = str(tag)
+    chart = status.get("chart") or ""
+    try:
+        version = str(versions.chart_version(chart, component))
+    except versions.VersionError:
+        version = None
+    return {
+        "installed": True,
+        "chart": chart,
+        "version": version,
+        "status": status.get("status"),
+        "revision": int(status["revision"]) if status.get("revision") is not None else None,
+        "app_version": status.get("app_version"),
+        "image_tags": tags,
+    }
+
+
+def chart_versions(index, chart):
+    """Versions of ``chart`` in a Helm repository index (parsed index.yaml)."""
+    if not isinstance(index, dict):
+        return []
+    entries = (index.get("entries") or {}).get(chart) or []
+    return [str(e.get("version")) for e in entries if isinstance(e, dict) and e.get("version") is not None]
+
+
+def kubeconfig_summary(config, context=None):
+    """Contexts of a kubeconfig and the API server the chosen one points at,
+    with no credentials. ``config`` is the parsed kubeconfig."""
+    if not isinstance(config, dict):
+        return {"valid": False, "contexts": [], "context": None, "context_found": False, "server": None}
+    contexts = [c.get("name") for c in config.get("contexts") or [] if isinstance(c, dict)]
+    chosen = context or config.get("current-context")
+    server = None
+    found = chosen in contexts
+    if found:
+        ctx = next(c for c in config["contexts"] if c.get("name") == chosen)
+        cluster_name = (ctx.get("context") or {}).get("cluster")
+        for cluster in config.get("clusters") or []:
+            if isinstance(cluster, dict) and cluster.get("name") == cluster_name:
+                server = (cluster.get("cluster") or {}).get("server")
+    return {"valid": True, "contexts": contexts, "context": chosen, "context_found": found, "server": server}
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def input_problems(host, inputs):
+    """Problems with one host's inputs, each naming the host, the variable
+    and the fix. ``inputs`` maps variable names to values."""
+    problems = []
+
+    def bad(var, what, fix):
+        problems.append("%s: %s %s; %s" % (host, var, what, fix))
+
+    def version(var, required):
+        value = inputs.get(var)
+        if value in (None, "") and not required:
+            return
+        try:
+            versions.Version.parse(value, var)
+        except versions.VersionError as exc:
+            problems.append("%s: %s" % (host, exc))
+
+    version("skoala_target_version", True)
+    version("skoala_ui_version", False)
+
+    source = inputs.get("skoala_source")
+    if source not in SOURCES:
+        bad("skoala_source", "is %r" % (source,), "set it to online or offline")
+    elif source == "online":
+        url = inputs.get("skoala_repo_url")
+        if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url or ""):
+            bad("skoala_repo_url", "is %r" % (url,),
+                "online mode needs the chart repository URL, e.g. https://release.daocloud.io/chartrepo/skoala")
+    else:
+        if not inputs.get("skoala_offline_registry"):
+            bad("skoala_offline_registry", "is empty",
+                "offline mode needs the registry the images were synced to (host[:port])")
+        if not (inputs.get("skoala_offline_bundle") or inputs.get("skoala_offline_chart_dir")
+                or inputs.get("skoala_repo_url")):
+            bad("skoala_offline_bundle", "is empty",
+                "offline mode needs an offline bundle, an unpacked chart directory "
+                "(skoala_offline_chart_dir) or a Harbor chartrepo URL (skoala_repo_url)")
+
+    kubeconfig = inputs.get("skoala_kubeconfig")
+    if not isinstance(kubeconfig, str) or not kubeconfig.strip():
+        bad("skoala_kubeconfig", "is not set", "give every cluster the path of its kubeconfig file")
+
+    for var in ("skoala_helm_timeout", "skoala_wait_timeout"):
+        if var in inputs and inputs[var] is not None:
+            value = inputs[var]
+            if not _is_int(value) or value <= 0:
+                bad(var, "is %r" % (value,), "use a whole number of seconds above 0")
+
+    for var in ("skoala_allow_downgrade", "skoala_recover_pending"):
+        if var in inputs and not isinstance(inputs[var], bool):
+            bad(var, "is %r" % (inputs[var],), "use true or false")
+
+    skip = inputs.get("skoala_preflight_skip")
+    if skip is not None:
+        if not isinstance(skip, list):
+            bad("skoala_preflight_skip", "is %r" % (skip,), "use a list of check names")
+        else:
+            unknown = [s for s in skip if s not in CHECKS]
+            if unknown:
+                bad("skoala_preflight_skip", "names unknown checks %s" % ", ".join(map(str, unknown)),
+                    "choose from %s" % ", ".join(CHECKS))
+    return problems
+
+
+def fleet_rows(plans_by_host):
+    """One row per release, control plane first, then hosts by name."""
+    rows = []
+    for host in sorted(plans_by_host, key=lambda h: (not any(p["component"] == "skoala" for p in plans_by_host[h]), h)):
+        for p in plans_by_host[host]:
+            rows.append({
+                "cluster": host,
+                "component": p["component"],
+                "current": p.get("current") or "-",
+                "target": p["target"],
+                "action": p["action"],
+                "steps": ", ".join(step_label(s) for s in p.get("steps") or []) or "-",
+                "warnings": "; ".join(p.get("warnings") or []) or "-",
+            })
+    return rows
+
+
+def step_label(step):
+    if step["name"] == "apply_crds":
+        return "apply_crds(%s)" % ",".join(f.rsplit("/", 1)[-1] for f in step["params"]["files"])
+    return step["name"]
+
+
+TABLE_COLUMNS = ("cluster", "component", "current", "target", "action", "steps", "warnings")
+
+
+def table(rows, columns=TABLE_COLUMNS):
+    """A plain text table, one string per line (what debug prints well)."""
+    widths = [max([len(c)] + [len(str(r[c])) for r in rows]) for c in columns]
+    line = lambda cells: "  ".join(str(v).ljust(w) for v, w in zip(cells, widths)).rstrip()  # noqa: E731
+    out = [line([c.upper() for c in columns]), line(["-" * w for w in widths])]
+    out += [line([r[c] for c in columns]) for r in rows]
+    return out
+
+
+def fleet_table(plans_by_host):
+    return table(fleet_rows(plans_by_host))
+
+
+def refusals(plans_by_host):
+    return ["%s: %s %s" % (host, p["component"], p["reason"])
+            for host in sorted(plans_by_host) for p in plans_by_host[host] if p["action"] == "refuse"]
+
+
+def release_summaries(helm_info_results):
+    """release_summary for each result of a helm_info task looped over components."""
+    return {r["item"]: release_summary(r, r["item"]) for r in helm_info_results}
+
+
+def unready_pods(pods):
+    """Names (and phases) of pods that are not Ready."""
+    out = []
+    for pod in pods or []:
+        conditions = (pod.get("status") or {}).get("conditions") or []
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+        if not ready:
+            out.append("%s (%s)" % (pod["metadata"]["name"], (pod.get("status") or {}).get("phase", "Unknown")))
+    return sorted(out)
+
+
+def with_warnings(plans, warnings):
+    """Plans with the host's warnings added to each."""
+    result = []
+    for p in plans:
+        p = dict(p)
+        p["warnings"] = list(p.get("warnings") or []) + list(warnings or [])
+        result.append(p)
+    return result
