@@ -215,3 +215,107 @@ def with_warnings(plans, warnings):
         p["warnings"] = list(p.get("warnings") or []) + list(warnings or [])
         result.append(p)
     return result
+
+
+SECRET_KEYS = ("dsn", "password", "passwd", "secret", "token", "auth")
+
+
+def secrets_in(values):
+    """String values under keys that look secret (DSN, password, ...), and
+    the password part of a DSN, so they can be masked in any message."""
+    found = []
+
+    def walk(node, key=""):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, str(k))
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and node and any(s in key.lower() for s in SECRET_KEYS):
+            found.append(node)
+            password = dsn_password(node)
+            if password:
+                found.append(password)
+
+    walk(values)
+    return found
+
+
+def dsn_password(dsn):
+    """The password of a Go MySQL DSN ``user:pass@tcp(host)/db?...``; the
+    password may itself hold ``@`` and ``:``, so split at the last ``@``
+    before the address."""
+    head = dsn.split("@tcp(", 1)[0] if "@tcp(" in dsn else dsn.rsplit("@", 1)[0] if "@" in dsn else ""
+    if ":" not in head:
+        return None
+    return head.split(":", 1)[1] or None
+
+
+def redact(text, secrets, mask="********"):
+    """``text`` with every secret (longest first) replaced by ``mask``."""
+    if text is None:
+        return text
+    text = str(text)
+    for secret in sorted({s for s in secrets or [] if s}, key=len, reverse=True):
+        text = text.replace(secret, mask)
+    return text
+
+
+def backup_files(helm_info_results, directory, run_id):
+    """What to write for each release read by helm_info: values, metadata
+    and their paths, ``<release>-<run id>-rev<revision>.{values,meta}.yaml``."""
+    out = []
+    for r in helm_info_results:
+        status = r.get("status") or {}
+        plan = r["item"]
+        revision = status.get("revision")
+        stem = "%s/%s-%s-rev%s" % (directory, plan["release"], run_id, revision)
+        out.append({
+            "component": plan["component"],
+            "values": status.get("values") or {},
+            "values_file": stem + ".values.yaml",
+            "meta_file": stem + ".meta.yaml",
+            "meta": {
+                "release": plan["release"],
+                "component": plan["component"],
+                "namespace": plan["namespace"],
+                "revision": int(revision) if revision is not None else None,
+                "chart": status.get("chart"),
+                "chart_version": plan["current"],
+                "app_version": status.get("app_version"),
+                "status": status.get("status"),
+                "target_version": plan["target"],
+                "run_id": run_id,
+                "values_file": stem.rsplit("/", 1)[-1] + ".values.yaml",
+            },
+        })
+    return out
+
+
+def backup_index(files):
+    """component -> {values_file, meta_file, revision} (no values)."""
+    return {f["component"]: {"values_file": f["values_file"], "meta_file": f["meta_file"],
+                             "revision": f["meta"]["revision"]} for f in files}
+
+
+def set_values(image_tags, image_registry=None):
+    """kubernetes.core.helm ``set_values`` for the image tags (and the
+    registry), as strings so ``v0.28.1`` never turns into anything else."""
+    out = [{"value": "%s=%s" % (k, v), "value_type": "string"} for k, v in sorted((image_tags or {}).items())]
+    if image_registry:
+        out.append({"value": "global.imageRegistry=%s" % image_registry, "value_type": "string"})
+    return out
+
+
+# Value key prefix -> workload name, where they differ.
+WORKLOAD_OF_VALUE = {"ui": "skoala-ui"}
+
+
+def expected_images(image_tags):
+    """Workload name -> tag, from the plan's ``--set`` image tags."""
+    out = {}
+    for key, tag in (image_tags or {}).items():
+        name = key[: -len(".image.tag")] if key.endswith(".image.tag") else key
+        out[WORKLOAD_OF_VALUE.get(name, name)] = tag
+    return out

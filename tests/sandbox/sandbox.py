@@ -350,6 +350,16 @@ class Sandbox:
         log("sandbox up in %.0fs: %d clusters, inventory %s" % (time.time() - t0, len(names),
                                                              os.path.join(self.dir, "inventory.yml")))
 
+    def reset(self, baseline=None):
+        """Every cluster back to the baseline, without re-provisioning: the
+        quick path tests take between cases."""
+        baseline = baseline or self.state["baseline"]
+        names = self.state["clusters"]
+        self.ensure_dependencies(names[1:])
+        for name in names:
+            chart = "skoala" if name == CONTROL_PLANE else "skoala-init"
+            self.install_baseline(name, chart, baseline)
+
     def down(self):
         if not os.path.isdir(self.dir):
             log("no sandbox at %s" % self.dir)

@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: dce5.skoala contributors
+# Apache License 2.0 (see LICENSE)
+"""Wait until every Deployment and StatefulSet in a namespace is ready,
+printing progress (ready/total and what is still waited for) as it goes.
+
+An action plugin rather than a module so progress reaches the operator
+while waiting; each poll runs kubernetes.core.k8s_info on the target host.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.dce5.skoala.plugins.module_utils import workloads
+
+display = Display()
+
+ARGUMENT_SPEC = dict(
+    namespace=dict(type="str", required=True),
+    kubeconfig=dict(type="str"),
+    context=dict(type="str"),
+    kinds=dict(type="list", elements="str", default=["Deployment", "StatefulSet"]),
+    timeout=dict(type="int", default=300),
+    interval=dict(type="float", default=2.0),
+    expected_images=dict(type="dict", default={}),
+    label=dict(type="str"),
+)
+
+
+class ActionModule(ActionBase):
+    _supports_check_mode = True
+
+    def _list(self, args, kind, task_vars):
+        module_args = {"kind": kind, "namespace": args["namespace"], "api_version": "apps/v1"}
+        for key in ("kubeconfig", "context"):
+            if args.get(key):
+                module_args[key] = args[key]
+        result = self._execute_module(module_name="kubernetes.core.k8s_info", module_args=module_args,
+                                      task_vars=task_vars)
+        if result.get("failed"):
+            raise AnsibleActionFail("reading %s in %s failed: %s" % (kind, args["namespace"], result.get("msg")))
+        return result.get("resources") or []
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
+        if validation.error_messages:
+            raise AnsibleActionFail("; ".join(validation.error_messages))
+        args = validation.validated_parameters
+        if args["timeout"] <= 0:
+            raise AnsibleActionFail("timeout must be above 0 seconds, got %s" % args["timeout"])
+        host = task_vars.get("inventory_hostname", "?")
+        label = args.get("label") or "workloads in %s" % args["namespace"]
+        deadline = time.time() + args["timeout"]
+        last = None
+        started = time.time()
+        while True:
+            objects = []
+            for kind in args["kinds"]:
+                objects.extend(self._list(args, kind, task_vars))
+            state = workloads.readiness(objects)
+            line = "%d/%d ready" % (state["ready"], state["total"])
+            if state["waiting"]:
+                line += ", waiting for " + ", ".join(state["waiting"])
+            if line != last:
+                display.display("[%s] %s: %s (%ds)" % (host, label, line, time.time() - started))
+                last = line
+            if state["done"]:
+                break
+            if time.time() >= deadline:
+                result.update(failed=True, ready=state["ready"], total=state["total"], waiting=state["waiting"],
+                              msg="%s: %s not ready after %ss: %s" % (host, label, args["timeout"],
+                                                                   ", ".join(state["waiting"])))
+                return result
+            time.sleep(args["interval"])
+        mismatches = workloads.image_mismatches(objects, args["expected_images"])
+        result.update(changed=False, ready=state["ready"], total=state["total"], waiting=[],
+                      images=workloads.images(objects), elapsed=round(time.time() - started, 1))
+        if mismatches:
+            result.update(failed=True, image_mismatches=mismatches,
+                          msg="%s: %s ready but running unexpected images: %s" % (host, label, "; ".join(mismatches)))
+        return result

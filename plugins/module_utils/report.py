@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: dce5.skoala contributors
+# Apache License 2.0 (see LICENSE)
+"""The upgrade report: one row per release, as a document for CI (JSON),
+Markdown for people, and a plain table for the screen."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.dce5.skoala.plugins.module_utils import fleet
+
+SCHEMA_VERSION = 1
+COLUMNS = ("cluster", "component", "from", "to", "action", "result", "duration", "backup")
+
+
+def rows(hosts):
+    """``hosts``: cluster -> {"plans": [...], "report": {component: entry}}.
+    A release whose plan was `none` is `unchanged`; one that was planned but
+    has no entry never started (its batch was not reached)."""
+    out = []
+    for cluster in sorted(hosts, key=lambda h: (not any(p["component"] == "skoala" for p in hosts[h].get("plans") or []), h)):
+        data = hosts[cluster] or {}
+        entries = data.get("report") or {}
+        for plan in data.get("plans") or []:
+            entry = entries.get(plan["component"]) or {}
+            if plan["action"] == "none":
+                result = "unchanged"
+            elif not entry:
+                result = "not started"
+            else:
+                result = entry.get("result", "failed")
+            started, finished = entry.get("started"), entry.get("finished")
+            out.append({
+                "cluster": cluster,
+                "component": plan["component"],
+                "release": plan["release"],
+                "from": plan.get("current"),
+                "to": plan["target"],
+                "action": plan["action"],
+                "steps": [s["name"] for s in plan.get("steps") or []],
+                "result": result,
+                "duration_seconds": round(finished - started, 1) if started and finished else None,
+                "backup": entry.get("backup"),
+            })
+    return out
+
+
+def document(hosts, run_id, target=None):
+    report_rows = rows(hosts)
+    counts = {}
+    for r in report_rows:
+        counts[r["result"]] = counts.get(r["result"], 0) + 1
+    ok = all(r["result"] in ("upgraded", "unchanged", "checked") for r in report_rows)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "target_version": target,
+        "result": "success" if ok else "failed",
+        "counts": counts,
+        "releases": report_rows,
+    }
+
+
+def _cells(row):
+    return {
+        "cluster": row["cluster"], "component": row["component"], "from": row["from"] or "-",
+        "to": row["to"], "action": row["action"], "result": row["result"],
+        "duration": "%.1fs" % row["duration_seconds"] if row["duration_seconds"] is not None else "-",
+        "backup": row["backup"] or "-",
+    }
+
+
+def table(doc):
+    return fleet.table([_cells(r) for r in doc["releases"]], COLUMNS)
+
+
+def markdown(doc):
+    lines = [
+        "# skoala upgrade report",
+        "",
+        "- run: `%s`" % doc["run_id"],
+        "- target: `%s`" % doc["target_version"],
+        "- result: **%s** (%s)" % (doc["result"], ", ".join("%s %d" % kv for kv in sorted(doc["counts"].items()))),
+        "",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "|".join("---" for _ in COLUMNS) + "|",
+    ]
+    for r in doc["releases"]:
+        cells = _cells(r)
+        lines.append("| " + " | ".join(str(cells[c]).replace("|", "\\|") for c in COLUMNS) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def report_input(host_vars):
+    """The part of a host's variables the report reads."""
+    return {"plans": host_vars.get("skoala_plans") or [], "report": host_vars.get("skoala_report") or {}}

@@ -1,0 +1,398 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dce5.skoala contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: db_upgrade_job
+short_description: Run skoala's database upgrade Job (sweet) and wait for it
+version_added: 0.1.0
+description:
+  - Upgrading skoala from below 0.19.0 to 0.19.0 or later needs the database
+    upgraded first by the C(sweet) component (C(type=UPGRADE),
+    C(target=0.17.0), C(tag=v0.19.0)). This module runs that as a Job in the
+    control-plane cluster and waits until it completes or fails.
+  - By default it builds the Job itself. The C(sweet) settings reach the
+    container as a mounted config file (ConfigMap), and the database
+    connection as a mounted file from a Secret the module creates; the DSN is
+    never in an environment value, an argument, the Job spec or the output.
+  - With O(job_manifest), it applies the vendor's job.yaml instead, with the
+    C(sweet) fields set as the vendor's page instructs and nothing else changed.
+  - Idempotent. A Job for the same C(sweet) settings that already completed
+    (or whose completion was recorded before the Job was cleaned up) means
+    C(changed=false). A failed earlier attempt is replaced.
+  - An action plugin of the same name prints progress while it waits.
+author:
+  - dce5.skoala contributors
+options:
+  kubeconfig:
+    description: Path of the control-plane cluster's kubeconfig.
+    type: path
+  context:
+    description: Context in the kubeconfig.
+    type: str
+  namespace:
+    description: Namespace of the Job (created if missing).
+    type: str
+    default: skoala-system
+  name:
+    description: Name of the Job; its ConfigMap and Secret are named after it.
+    type: str
+    default: skoala-db-upgrade
+  sweet:
+    description: The C(sweet) settings; the defaults are the fixed values of the vendor's page.
+    type: dict
+    default: {}
+    suboptions:
+      type:
+        description: Operation.
+        type: str
+        default: UPGRADE
+      target:
+        description: Schema version to upgrade from.
+        type: str
+        default: 0.17.0
+      tag:
+        description: sweet version.
+        type: str
+        default: v0.19.0
+  database:
+    description:
+      - The database connection, as the skoala release's values hold it
+        (C(hive.configMap.database[0])). Required unless O(job_manifest) is given.
+    type: dict
+    suboptions:
+      driver:
+        description: Database driver.
+        type: str
+        default: mysql
+      dsn:
+        description: Go MySQL DSN, C(user:password@tcp(host:port)/db?params). Never printed.
+        type: str
+        required: true
+  image_repository:
+    description: Image repository of the DB upgrade container.
+    type: str
+    default: release.daocloud.io/skoala/sweet
+  image_tag:
+    description: Image tag; defaults to the C(sweet) tag.
+    type: str
+  image_registry:
+    description: Replaces the registry of O(image_repository), like C(global.imageRegistry) (offline installs).
+    type: str
+  job_manifest:
+    description: Path of the vendor's job.yaml to apply instead of the built-in Job.
+    type: path
+  backoff_limit:
+    description: Retries of the Job's pod before the Job fails.
+    type: int
+    default: 0
+  cleanup:
+    description:
+      - What happens to a finished Job. C(ttl) sets C(ttlSecondsAfterFinished)
+        (O(ttl_seconds)); C(delete_on_success) deletes a completed Job (and
+        with it its Secret) at once; C(keep) leaves it.
+      - A failed Job is always kept for inspection until the next run replaces it.
+    type: str
+    choices: [ttl, delete_on_success, keep]
+    default: delete_on_success
+  ttl_seconds:
+    description: C(ttlSecondsAfterFinished) when O(cleanup=ttl).
+    type: int
+    default: 3600
+  pod_labels:
+    description: Extra labels on the Job's pod (the sandbox uses one to make a Job fail).
+    type: dict
+    default: {}
+  state:
+    description:
+      - C(present) makes sure the Job for these settings exists or has completed, and waits when O(wait).
+      - C(status) only reads the Job (and finishes its bookkeeping when done).
+    type: str
+    choices: [present, status]
+    default: present
+  wait:
+    description: Wait for the Job to complete or fail.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait before failing with the Job's state.
+    type: int
+    default: 600
+  poll_interval:
+    description: Seconds between reads while waiting.
+    type: float
+    default: 2
+notes:
+  - Check mode creates nothing and returns the objects it would create,
+    Secret values masked; diff mode shows them.
+requirements:
+  - kubernetes >= 24.2.0 (Python)
+"""
+
+EXAMPLES = r"""
+- name: Read the skoala values (they hold the DSN)
+  kubernetes.core.helm_info:
+    release_name: skoala
+    release_namespace: skoala-system
+    kubeconfig: ~/.kube/global.yaml
+  register: skoala_values
+  no_log: true
+
+- name: Upgrade the database before skoala 0.19.x
+  dce5.skoala.db_upgrade_job:
+    kubeconfig: ~/.kube/global.yaml
+    database: "{{ skoala_values.status.values.hive.configMap.database[0] }}"
+    wait_timeout: 900
+
+- name: Or run the vendor's job.yaml with the sweet fields set
+  dce5.skoala.db_upgrade_job:
+    kubeconfig: ~/.kube/global.yaml
+    job_manifest: files/job.yaml
+"""
+
+RETURN = r"""
+job:
+  description: Name and namespace of the Job.
+  returned: always
+  type: dict
+  sample: {name: skoala-db-upgrade, namespace: skoala-system}
+state:
+  description: C(complete), C(failed), C(running), or C(absent) (check mode, nothing created).
+  returned: always
+  type: str
+  sample: complete
+sweet:
+  description: The sweet settings used.
+  returned: always
+  type: dict
+  sample: {type: UPGRADE, target: 0.17.0, tag: v0.19.0}
+details:
+  description: Job conditions and pod phases, when the Job did not complete.
+  returned: when failed
+  type: list
+  elements: str
+  sample: ["condition Failed=True BackoffLimitExceeded: Job has reached the specified backoff limit"]
+logs:
+  description: Tail of each pod's log (secrets masked), where the cluster provides logs.
+  returned: when failed
+  type: dict
+  sample: {skoala-db-upgrade-abcde: "connecting to ********"}
+objects:
+  description: The objects created, or that would be created in check mode, Secret values masked.
+  returned: when created or in check mode
+  type: list
+  elements: dict
+  sample: []
+"""
+
+import time
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.dce5.skoala.plugins.module_utils import jobs
+from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBE_ARGS, KUBERNETES_IMPORT_ERROR
+
+ARGUMENT_SPEC = dict(
+    KUBE_ARGS,
+    namespace=dict(type="str", default="skoala-system"),
+    name=dict(type="str", default=jobs.DEFAULT_NAME),
+    sweet=dict(type="dict", default={}, options=dict(
+        type=dict(type="str", default=jobs.SWEET_DEFAULTS["type"]),
+        target=dict(type="str", default=jobs.SWEET_DEFAULTS["target"]),
+        tag=dict(type="str", default=jobs.SWEET_DEFAULTS["tag"]),
+    )),
+    database=dict(type="dict", options=dict(
+        driver=dict(type="str", default="mysql"),
+        dsn=dict(type="str", required=True, no_log=True),
+    )),
+    image_repository=dict(type="str", default=jobs.DEFAULT_IMAGE),
+    image_tag=dict(type="str"),
+    image_registry=dict(type="str"),
+    job_manifest=dict(type="path"),
+    backoff_limit=dict(type="int", default=0),
+    cleanup=dict(type="str", choices=["ttl", "delete_on_success", "keep"], default="delete_on_success"),
+    ttl_seconds=dict(type="int", default=3600),
+    pod_labels=dict(type="dict", default={}),
+    state=dict(type="str", choices=["present", "status"], default="present"),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=600),
+    poll_interval=dict(type="float", default=2),
+)
+
+
+class DbUpgrade(object):
+    def __init__(self, module, kube=None):
+        self.module = module
+        self.p = module.params
+        self.sweet = jobs.sweet_settings(self.p["sweet"])
+        self.key = jobs.sweet_key(self.sweet)
+        self.ns = self.p["namespace"]
+        self.kube = kube
+        self.secrets = []
+        if self.p.get("database"):
+            dsn = self.p["database"]["dsn"]
+            password = jobs.parse_dsn(dsn)["password"]
+            self.secrets = [s for s in (dsn, password) if s]
+        self.objects = self.desired_objects()
+        self.job_name = next(o for o in self.objects if o["kind"] == "Job")["metadata"]["name"]
+        self.record_name = self.job_name + "-result"
+
+    def desired_objects(self):
+        if self.p.get("job_manifest"):
+            with open(self.p["job_manifest"], encoding="utf-8") as f:
+                docs = jobs.patch_user_manifest(f.read(), self.sweet)
+            for doc in docs:
+                doc.setdefault("metadata", {}).setdefault("namespace", self.ns)
+            return docs
+        if not self.p.get("database"):
+            self.module.fail_json(msg="database (driver and dsn from the skoala values) is required "
+                                      "unless job_manifest is given")
+        tag = self.p.get("image_tag") or self.sweet["tag"]
+        image = jobs.image_ref(self.p["image_repository"], tag, self.p.get("image_registry"))
+        ttl = self.p["ttl_seconds"] if self.p["cleanup"] == "ttl" else None
+        built = jobs.build_objects(self.p["name"], self.ns, self.sweet, self.p["database"], image,
+                                   backoff_limit=self.p["backoff_limit"], ttl_seconds=ttl,
+                                   pod_labels=self.p["pod_labels"])
+        return [built["configmap"], built["secret"], built["job"]]
+
+    def redact(self, text):
+        return jobs.redact_all(text, self.secrets)
+
+    def recorded_complete(self):
+        record = self.kube.read("ConfigMap", self.record_name, self.ns)
+        return bool(record) and (record.get("data") or {}).get("sweet") == self.key and \
+            (record.get("data") or {}).get("state") == "complete"
+
+    def record(self):
+        body = {"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": self.record_name, "namespace": self.ns, "labels": jobs.labels(self.sweet)},
+                "data": {"sweet": self.key, "state": "complete", "job": self.job_name,
+                         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                         "settings": jobs.json_dumps(self.sweet)}}
+        self.kube.replace_or_create(body)
+
+    def job(self):
+        return self.kube.read("Job", self.job_name, self.ns)
+
+    def create(self):
+        self.kube.ensure_namespace(self.ns)
+        owned = []
+        created_job = None
+        for obj in self.objects:
+            if obj["kind"] == "Job":
+                created_job = self.kube.create(obj)
+            else:
+                self.kube.replace_or_create(obj)
+                if obj["kind"] in ("Secret", "ConfigMap"):
+                    owned.append(obj)
+        if created_job:
+            # The Secret and ConfigMap go away with the Job (ttl or delete).
+            for obj in owned:
+                self.kube.set_owner(obj["kind"], obj["metadata"]["name"], self.ns, created_job)
+
+    def finish(self, job):
+        """Bookkeeping once the Job is done; returns the result fields."""
+        state = jobs.job_state(job)
+        result = {"state": state}
+        if state == "complete":
+            self.record()
+            if self.p["cleanup"] == "delete_on_success":
+                self.kube.delete("Job", self.job_name, self.ns)
+        elif state == "failed":
+            pods = self.kube.job_pods(self.job_name, self.ns)
+            result["details"] = [self.redact(line) for line in jobs.describe(job, pods)]
+            result["logs"] = {p["metadata"]["name"]: self.redact(self.kube.pod_log_tail(p["metadata"]["name"], self.ns))
+                              for p in pods}
+        return result
+
+    def wait(self, deadline):
+        while True:
+            job = self.job()
+            state = jobs.job_state(job)
+            if state in ("complete", "failed"):
+                return job
+            if time.time() >= deadline:
+                return job
+            time.sleep(self.p["poll_interval"])
+
+    def run(self):
+        base = {"job": {"name": self.job_name, "namespace": self.ns}, "sweet": self.sweet, "changed": False}
+        if self.p["state"] == "status":
+            job = self.job()
+            if job is None:
+                state = "complete" if self.recorded_complete() else "absent"
+                return dict(base, state=state)
+            state = jobs.job_state(job)
+            if state == "running":
+                pods = self.kube.job_pods(self.job_name, self.ns)
+                return dict(base, state=state, details=jobs.describe(job, pods))
+            return dict(base, **self.finish(job))
+
+        if self.recorded_complete():
+            return dict(base, state="complete")
+        job = self.job()
+        state = jobs.job_state(job)
+        if state == "complete":
+            return dict(base, **self.finish(job))
+        would_create = state in ("absent", "failed")
+        masked = jobs.masked(self.objects)
+        if self.module.check_mode:
+            return dict(base, changed=would_create, state=state if not would_create else "absent",
+                        objects=masked if would_create else [],
+                        diff={"before": {}, "after": {"objects": masked}} if would_create else {})
+        if state == "failed":
+            self.kube.delete("Job", self.job_name, self.ns)
+            self.wait_gone()
+        if would_create:
+            self.create()
+            base.update(changed=True, objects=masked, diff={"before": {}, "after": {"objects": masked}})
+        if not self.p["wait"]:
+            return dict(base, state="running")
+        job = self.wait(time.time() + self.p["wait_timeout"])
+        state = jobs.job_state(job)
+        if state == "running":
+            pods = self.kube.job_pods(self.job_name, self.ns)
+            return dict(base, state="running", timed_out=True, details=jobs.describe(job, pods))
+        return dict(base, **self.finish(job))
+
+    def wait_gone(self, timeout=60):
+        deadline = time.time() + timeout
+        while self.job() is not None and time.time() < deadline:
+            time.sleep(0.5)
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    if KUBERNETES_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+    from ansible_collections.dce5.skoala.plugins.module_utils.kube import Kube
+    try:
+        kube = Kube(module.params.get("kubeconfig"), module.params.get("context"))
+        runner = DbUpgrade(module, kube)
+        result = runner.run()
+    except (ValueError, jobs.DsnError) as exc:
+        module.fail_json(msg=str(exc))
+    except Exception as exc:  # noqa: BLE001 - report any API error, masked
+        secrets = []
+        if module.params.get("database"):
+            secrets = [module.params["database"]["dsn"]]
+        module.fail_json(msg=jobs.redact_all("DB upgrade Job: %s" % exc, secrets),
+                         exception=jobs.redact_all(traceback.format_exc(), secrets))
+    if result.get("timed_out"):
+        module.fail_json(msg="DB upgrade Job %s/%s did not finish within %ss: %s" % (
+            runner.ns, runner.job_name, module.params["wait_timeout"], "; ".join(result.get("details") or [])),
+            **result)
+    if result["state"] == "failed":
+        module.fail_json(msg="DB upgrade Job %s/%s failed: %s" % (
+            runner.ns, runner.job_name, "; ".join(result.get("details") or [])), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

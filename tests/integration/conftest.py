@@ -1,0 +1,146 @@
+"""Fixtures for tests that run against the real sandbox clusters.
+
+The sandbox (tests/sandbox/sandbox.py) is started once per session. A sandbox
+that was already running is reused and left running; one started here is
+stopped at the end, even when tests fail.
+"""
+import copy
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
+
+import sandbox as sandbox_mod  # noqa: E402
+
+RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)"
+                   r"\s+rescued=(\d+)\s+ignored=(\d+)", re.M)
+
+
+class Run:
+    def __init__(self, proc):
+        self.rc = proc.returncode
+        self.out = proc.stdout
+        self.recap = {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)), "failed": int(m.group(5))}
+                      for m in RECAP.finditer(self.out)}
+
+    def changed(self):
+        return {h: r["changed"] for h, r in self.recap.items()}
+
+    def __repr__(self):
+        return "Run(rc=%s)\n%s" % (self.rc, self.out[-6000:])
+
+
+class Fleet:
+    """The running sandbox, and helpers to act on it as an operator would."""
+
+    def __init__(self, box):
+        self.box = box
+        self.dir = box.dir
+        with open(os.path.join(self.dir, "inventory.yml"), encoding="utf-8") as f:
+            self.inventory = yaml.safe_load(f)
+        self.clusters = list(box.state["clusters"])
+        self.control_plane = sandbox_mod.CONTROL_PLANE
+        self.workers = self.clusters[1:]
+
+    def component(self, cluster):
+        return "skoala" if cluster == self.control_plane else "skoala-init"
+
+    def reset(self, baseline=sandbox_mod.DEFAULT_BASELINE):
+        self.box.reset(baseline)
+        for sub in ("backups", "reports"):
+            path = os.path.join(self.dir, sub)
+            subprocess.run(["rm", "-rf", path], check=True)
+
+    def inventory_copy(self):
+        return copy.deepcopy(self.inventory)
+
+    def write_inventory(self, tmp_path, inventory, name="inventory.yml"):
+        path = os.path.join(str(tmp_path), name)
+        with open(path, "w", encoding="utf-8") as f:
+            yaml.safe_dump(inventory, f)
+        os.chmod(path, 0o600)
+        return path
+
+    def env(self):
+        env = dict(self.box.env)
+        env["ANSIBLE_COLLECTIONS_PATH"] = os.environ["ANSIBLE_COLLECTIONS_PATH"]
+        env["ANSIBLE_CONFIG"] = os.path.join(ROOT, "ansible.cfg")
+        env["ANSIBLE_FORCE_COLOR"] = "0"
+        env["ANSIBLE_NOCOLOR"] = "1"
+        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env["PATH"]
+        return env
+
+    def playbook(self, name, inventory=None, extra_vars=None, args=(), timeout=900):
+        cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+               "-i", inventory or os.path.join(self.dir, "inventory.yml"),
+               os.path.join(ROOT, "playbooks", name)]
+        if extra_vars:
+            cmd += ["-e", json.dumps(extra_vars)]
+        cmd += list(args)
+        proc = subprocess.run(cmd, env=self.env(), cwd=ROOT, text=True, timeout=timeout,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return Run(proc)
+
+    def helm(self, cluster, *args, check=True):
+        return self.box.helm(cluster, *args, capture=True, check=check)
+
+    def kubectl(self, cluster, *args, check=True, **kw):
+        return self.box.kubectl(cluster, *args, capture=True, check=check, **kw)
+
+    def history(self, cluster, release=None):
+        """[(revision, status, chart)] of the cluster's release."""
+        release = release or self.component(cluster)
+        out = self.helm(cluster, "history", release, "-n", sandbox_mod.NAMESPACE, "-o", "json", check=False)
+        if out.returncode != 0:
+            return []
+        return [(r["revision"], r["status"], r["chart"]) for r in json.loads(out.stdout)]
+
+    def histories(self):
+        return {c: self.history(c) for c in self.clusters}
+
+    def release(self, cluster, release=None):
+        return self.box.release(cluster, release or self.component(cluster))
+
+    def values(self, cluster, release=None, all_values=False):
+        args = ["get", "values", release or self.component(cluster), "-n", sandbox_mod.NAMESPACE, "-o", "json"]
+        if all_values:
+            args.append("--all")
+        return json.loads(self.helm(cluster, *args).stdout) or {}
+
+    def objects(self, cluster, kind, namespace=sandbox_mod.NAMESPACE):
+        out = self.kubectl(cluster, "get", kind, "-n", namespace, "-o", "json").stdout
+        return json.loads(out)["items"]
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    box = sandbox_mod.Sandbox()
+    was_running = False
+    try:
+        box.provision()
+        was_running = bool(box.state.get("clusters")) and all(box.cluster_healthy(c) for c in box.state["clusters"]) \
+            and box.repo_running()
+    except Exception:  # noqa: BLE001 - anything wrong means: start afresh
+        was_running = False
+    try:
+        workers = int(os.environ.get("WORKERS") or 2)
+        box.up(workers, sandbox_mod.DEFAULT_BASELINE, "0.28.1")
+        yield Fleet(box)
+    finally:
+        if not was_running and not os.environ.get("SANDBOX_KEEP"):
+            box.down()
+
+
+@pytest.fixture
+def fleet(sandbox):
+    """The sandbox reset to the baseline before the test."""
+    sandbox.reset()
+    return sandbox

@@ -1,0 +1,131 @@
+"""Preflight on the real sandbox: passes on the baseline with a fleet table;
+every bad input fails with a clear message and leaves every release as it was."""
+import os
+
+import pytest
+
+
+def test_preflight_passes_and_prints_fleet_table(sandbox):
+    before = sandbox.histories()
+    run = sandbox.playbook("preflight.yml")
+    assert run.rc == 0, run
+    assert "CLUSTER" in run.out and "COMPONENT" in run.out and "ACTION" in run.out
+    for cluster in sandbox.clusters:
+        assert cluster in run.out
+    assert "dce-global      skoala       0.19.2   0.28.1  upgrade" in run.out.replace('"', "")
+    # the worker without insight-agent gets a warning, not a failure
+    assert "insight-agent not found" in run.out
+    assert all(c == 0 for c in run.changed().values()), run.recap
+    assert sandbox.histories() == before
+
+
+def test_preflight_check_mode_changes_nothing(sandbox):
+    before = sandbox.histories()
+    run = sandbox.playbook("preflight.yml", args=["--check"])
+    assert run.rc == 0, run
+    assert sandbox.histories() == before
+
+
+def drop_worker_kubeconfig(inv, fleet, path):
+    inv["all"]["children"]["skoala_workers"]["hosts"][fleet.workers[0]]["skoala_kubeconfig"] = path
+    return inv
+
+
+def two_control_planes(inv, fleet):
+    inv["all"]["children"]["skoala_control_plane"]["hosts"][fleet.workers[0]] = \
+        inv["all"]["children"]["skoala_workers"]["hosts"][fleet.workers[0]]
+    return inv
+
+
+def no_control_plane(inv, fleet):
+    inv["all"]["children"]["skoala_control_plane"]["hosts"] = {}
+    return inv
+
+
+def bad_context(inv, fleet):
+    inv["all"]["children"]["skoala_workers"]["hosts"][fleet.workers[0]]["skoala_kube_context"] = "no-such-context"
+    return inv
+
+
+CASES = [
+    # id, inventory change, extra vars, expected fragments of the message
+    ("garbage-target", None, {"skoala_target_version": "latest"},
+     ["skoala_target_version: 'latest' is not a version", "X.Y.Z"]),
+    ("target-not-in-repo", None, {"skoala_target_version": "0.29.9"},
+     ["skoala 0.29.9 is not in the chart source"]),
+    ("downgrade", None, {"skoala_target_version": "0.18.0"},
+     ["would be a downgrade", "skoala_allow_downgrade"]),
+    ("missing-kubeconfig", lambda inv, f: drop_worker_kubeconfig(inv, f, "/nonexistent/kubeconfig.yaml"), {},
+     ["skoala_kubeconfig /nonexistent/kubeconfig.yaml does not exist"]),
+    ("kubeconfig-is-a-directory", lambda inv, f: drop_worker_kubeconfig(inv, f, "/tmp"), {},
+     ["skoala_kubeconfig /tmp is not a regular file"]),
+    ("missing-context", bad_context, {},
+     ["context no-such-context (skoala_kube_context) not found in", "set skoala_kube_context to one of them"]),
+    ("no-control-plane", no_control_plane, {},
+     ["exactly one cluster in group skoala_control_plane", "found 0"]),
+    ("two-control-planes", two_control_planes, {},
+     ["exactly one cluster in group skoala_control_plane", "found 2"]),
+    ("missing-repo-url", None, {"skoala_repo_url": ""},
+     ["skoala_repo_url is ''; online mode needs the chart repository URL"]),
+    ("wrong-repo-password", None, {"skoala_repo_password": "wrong-password"},
+     ["answered HTTP 401", "check skoala_repo_username / skoala_repo_password"]),
+    ("unknown-source", None, {"skoala_source": "usb"},
+     ["skoala_source"]),
+    ("bad-ui-version", None, {"skoala_ui_version": "v0.19.x"},
+     ["skoala_ui_version: 'v0.19.x' is not a version"]),
+]
+
+
+@pytest.mark.parametrize("case_id, change, extra, expected", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_fails_clearly_and_changes_nothing(sandbox, tmp_path, case_id, change, extra, expected):
+    before = sandbox.histories()
+    inventory = None
+    if change:
+        inventory = sandbox.write_inventory(tmp_path, change(sandbox.inventory_copy(), sandbox))
+    run = sandbox.playbook("upgrade.yml", inventory=inventory, extra_vars=extra)
+    assert run.rc != 0, run
+    text = " ".join(run.out.split())
+    for fragment in expected:
+        assert fragment in text, (fragment, run)
+    assert "wrong-password" not in run.out
+    assert sandbox.histories() == before
+
+
+def test_unreachable_worker_stops_everything(sandbox):
+    before = sandbox.histories()
+    worker = sandbox.workers[-1]
+    kwokctl = os.path.join(sandbox.box.bin, "kwokctl")
+    sandbox.box.run(kwokctl, "stop", "cluster", "--name", worker, capture=True)
+    try:
+        run = sandbox.playbook("upgrade.yml")
+    finally:
+        sandbox.box.run(kwokctl, "start", "cluster", "--name", worker, capture=True)
+        sandbox.box.ensure_clusters(sandbox.clusters)
+    assert run.rc != 0, run
+    text = " ".join(run.out.split())
+    assert "%s: cannot reach the API server https://127.0.0.1:" % worker in text
+    assert sandbox.histories() == before
+
+
+def test_missing_mysql_statefulset_stops_everything(sandbox):
+    before = sandbox.histories()
+    sandbox.kubectl(sandbox.control_plane, "delete", "statefulset", "-n", "mcamel-system",
+                    "mcamel-common-mysql-cluster-mysql")
+    try:
+        run = sandbox.playbook("upgrade.yml")
+    finally:
+        sandbox.box.ensure_dependencies(sandbox.workers)
+    assert run.rc != 0, run
+    text = " ".join(run.out.split())
+    assert "StatefulSet mcamel-system/mcamel-common-mysql-cluster-mysql not found" in text
+    assert sandbox.histories() == before
+
+
+def test_skipping_the_mysql_check_is_possible(sandbox):
+    sandbox.kubectl(sandbox.control_plane, "delete", "statefulset", "-n", "mcamel-system",
+                    "mcamel-common-mysql-cluster-mysql")
+    try:
+        run = sandbox.playbook("preflight.yml", extra_vars={"skoala_preflight_skip": ["mysql"]})
+    finally:
+        sandbox.box.ensure_dependencies(sandbox.workers)
+    assert run.rc == 0, run
