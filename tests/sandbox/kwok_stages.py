@@ -5,7 +5,8 @@ they never drift) make every pod Ready and every Job pod complete. Giving
 kwokctl any stage replaces all defaults, so this writes the defaults plus two
 fault stages keyed on the pod label ``dce5-sandbox-fault``:
 
-* ``never-ready``: the pod runs but never becomes Ready (helm --wait times out);
+* ``never-ready``: the pod runs but never becomes Ready (helm --wait times
+  out), and a Job's pod never completes;
 * ``job-fail``: the pod fails at once (its Job fails).
 
 Pods without the label behave exactly as with kwok's defaults.
@@ -112,7 +113,8 @@ def stages(module_dir):
     for rel in DEFAULTS:
         with open(os.path.join(module_dir, rel), encoding="utf-8") as f:
             stage = yaml.safe_load(f)
-        if stage["metadata"]["name"] == "pod-ready":
+        # Pods carrying a fault label follow only the fault stages.
+        if stage["metadata"]["name"] in ("pod-ready", "pod-complete"):
             stage = copy.deepcopy(stage)
             stage["spec"]["selector"]["matchExpressions"].append(
                 {"key": LABEL_EXPR, "operator": "DoesNotExist"})

@@ -53,15 +53,18 @@ build_kubernetes() {
       awk '/=> \.\/staging\/src\//{print $1}' "$gomod" | while read -r m; do
         go mod edit -replace="$m=$m@$staging"
       done
-      printf 'package tools\n' > tools.go
-      go get k8s.io/kubernetes/cmd/kube-apiserver@"$v" >/dev/null 2>&1 || go get k8s.io/kubernetes/cmd/kube-apiserver@"$v"
+      local cmds="kube-apiserver kube-controller-manager kube-scheduler kubectl" pkgs=()
+      for cmd in $cmds; do pkgs+=("k8s.io/kubernetes/cmd/$cmd@$v"); done
+      go get "${pkgs[@]}" >/dev/null 2>&1 || go get "${pkgs[@]}"
       local ver_pkg=k8s.io/component-base/version
       local ldflags="-s -w -X $ver_pkg.gitVersion=$v -X $ver_pkg.gitMajor=1 -X $ver_pkg.gitMinor=$(echo "$v" | cut -d. -f2) -X $ver_pkg.gitTreeState=clean -X $ver_pkg.buildDate=1970-01-01T00:00:00Z"
       ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$v"
       mkdir -p "$out"
-      for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+      for cmd in $cmds; do
+        if [ -x "$out/$cmd" ]; then continue; fi
         log "kubernetes $v: go build $cmd"
-        go build -trimpath -ldflags "$ldflags" -o "$out/$cmd" "k8s.io/kubernetes/cmd/$cmd"
+        go build -trimpath -ldflags "$ldflags" -o "$out/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
+        mv "$out/$cmd.tmp" "$out/$cmd"
       done
     )
     mark $name "$v"

@@ -182,3 +182,44 @@ def test_filter_module_exposes_every_filter():
     names = set(FilterModule().filters())
     assert {"release_summary", "release_summaries", "chart_versions", "kubeconfig_summary", "input_problems",
             "fleet_table", "fleet_problems", "unready_pods", "with_warnings"} <= names
+
+
+def test_backup_files_and_index():
+    plan = versions.plan("skoala", "0.19.2", "0.28.1")
+    results = [dict(helm_info("skoala-0.19.2", revision=4, values={"a": 1}), item=plan)]
+    files = fleet.backup_files(results, "/b/g", "20261121T000000Z")
+    f = files[0]
+    assert f["values_file"] == "/b/g/skoala-20261121T000000Z-rev4.values.yaml"
+    assert f["meta_file"] == "/b/g/skoala-20261121T000000Z-rev4.meta.yaml"
+    assert f["values"] == {"a": 1}
+    assert f["meta"]["revision"] == 4 and f["meta"]["chart_version"] == "0.19.2"
+    assert f["meta"]["values_file"] == "skoala-20261121T000000Z-rev4.values.yaml"
+    assert fleet.backup_index(files) == {"skoala": {"values_file": f["values_file"], "meta_file": f["meta_file"],
+                                                     "revision": 4}}
+
+
+def test_secrets_in_values_and_dsn_password():
+    values = {"hive": {"configMap": {"database": [{"driver": "mysql", "dsn": DSN}]}},
+              "auth": {"password": "pw1"}, "image": {"tag": "v1"}, "list": [{"token": "t0k"}]}
+    found = fleet.secrets_in(values)
+    assert DSN in found and "p@ss:w&rd=%x" in found and "pw1" in found and "t0k" in found
+    assert "v1" not in found and "mysql" not in found
+
+
+def test_redact():
+    text = "failed: dsn %s and password p@ss:w&rd=%%x" % DSN
+    out = fleet.redact(text, fleet.secrets_in({"dsn": DSN}))
+    assert "p@ss" not in out and out.count("********") == 2
+    assert fleet.redact(None, ["x"]) is None
+
+
+def test_set_values_strings_and_registry():
+    assert fleet.set_values({"hive.image.tag": "v0.28.1"}, "127.0.0.1:5000") == [
+        {"value": "hive.image.tag=v0.28.1", "value_type": "string"},
+        {"value": "global.imageRegistry=127.0.0.1:5000", "value_type": "string"}]
+    assert fleet.set_values({}, "") == []
+
+
+def test_expected_images_maps_ui_to_its_workload():
+    assert fleet.expected_images({"hive.image.tag": "v1", "ui.image.tag": "v2", "skoala-agent.image.tag": "v1"}) == {
+        "hive": "v1", "skoala-ui": "v2", "skoala-agent": "v1"}

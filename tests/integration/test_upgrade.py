@@ -1,0 +1,236 @@
+"""The upgrade playbook end to end on the sandbox fleet: real clusters, real
+Helm, the authenticated chart repository."""
+import glob
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+import yaml
+
+from conftest import ROOT
+
+TARGET = "0.28.1"
+UI = "0.19.0"
+
+
+def images(fleet, cluster):
+    out = {}
+    for dep in fleet.objects(cluster, "deployments"):
+        out[dep["metadata"]["name"]] = [c["image"] for c in dep["spec"]["template"]["spec"]["containers"]]
+    return out
+
+
+def tag_of(image):
+    return image.rsplit(":", 1)[1]
+
+
+def backups(fleet, cluster, kind):
+    return sorted(glob.glob(os.path.join(fleet.dir, "backups", cluster, "*.%s.yaml" % kind)))
+
+
+def test_upgrade_rerun_and_rollback(fleet):
+    before = fleet.histories()
+    db_password = fleet.box.state["db_password"]
+    run = fleet.playbook("upgrade.yml", extra_vars={"skoala_ui_version": UI}, args=["-v"])
+    assert run.rc == 0, run
+
+    # both charts at the target, deployed, with the new image tags
+    for cluster in fleet.clusters:
+        release = fleet.release(cluster)
+        assert release["status"] == "deployed" and release["chart"] == "%s-%s" % (fleet.component(cluster), TARGET)
+    cp = images(fleet, fleet.control_plane)
+    assert tag_of(cp["hive"][0]) == tag_of(cp["sesame"][0]) == "v" + TARGET
+    assert tag_of(cp["skoala-ui"][0]) == "v" + UI
+    for worker in fleet.workers:
+        imgs = images(fleet, worker)
+        for name in ("skoala-agent", "nacos-operator", "sentinel-operator", "seata-operator"):
+            assert tag_of(imgs[name][0]) == "v" + TARGET, (worker, name, imgs)
+
+    # values set at install time survive
+    values = fleet.values(fleet.control_plane)
+    assert db_password in values["hive"]["configMap"]["database"][0]["dsn"]
+    assert values["hive"]["replicas"] == 2 and values["sandboxCustomKey"] == "kept-across-upgrades"
+    hive = [d for d in fleet.objects(fleet.control_plane, "deployments") if d["metadata"]["name"] == "hive"][0]
+    assert hive["spec"]["replicas"] == 2
+    assert fleet.values(fleet.workers[0])["skoala-agent"]["replicas"] == 2
+
+    # no DB upgrade Job from 0.19.2
+    assert fleet.kubectl(fleet.control_plane, "get", "configmap", "skoala-db-upgrade-result", "-n",
+                         "skoala-system", check=False).returncode != 0
+
+    # backups: 0600 files in a 0700 directory, holding the old values
+    for cluster in fleet.clusters:
+        directory = os.path.join(fleet.dir, "backups", cluster)
+        assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+        vals, metas = backups(fleet, cluster, "values"), backups(fleet, cluster, "meta")
+        assert len(vals) == 1 and len(metas) == 1
+        for path in vals + metas:
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        with open(metas[0]) as f:
+            meta = yaml.safe_load(f)
+        assert meta["chart_version"] == "0.19.2" and meta["revision"] == 1 and meta["cluster"] == cluster
+        assert meta["chart"] == "%s-0.19.2" % fleet.component(cluster)
+    with open(backups(fleet, fleet.control_plane, "values")[0]) as f:
+        old = yaml.safe_load(f)
+    assert db_password in old["hive"]["configMap"]["database"][0]["dsn"]
+
+    # report files agree with the clusters
+    with open(os.path.join(fleet.dir, "reports", "latest.json")) as f:
+        report = json.load(f)
+    assert report["result"] == "success" and report["schema_version"] == 1
+    assert {(r["cluster"], r["from"], r["to"], r["result"]) for r in report["releases"]} == \
+        {(c, "0.19.2", TARGET, "upgraded") for c in fleet.clusters}
+    assert all(r["backup"] and os.path.exists(os.path.join(ROOT, r["backup"])) or os.path.exists(r["backup"])
+               for r in report["releases"])
+    assert os.path.exists(os.path.join(fleet.dir, "reports", "latest.md"))
+
+    # no secret anywhere in what the operator sees
+    assert db_password not in run.out
+    assert fleet.box.state["repo_password"] not in run.out
+    for path in glob.glob(os.path.join(fleet.dir, "reports", "*")):
+        with open(path) as f:
+            assert db_password not in f.read()
+
+    # second run: nothing changes
+    upgraded = fleet.histories()
+    again = fleet.playbook("upgrade.yml", extra_vars={"skoala_ui_version": UI})
+    assert again.rc == 0, again
+    assert all(c == 0 for c in again.changed().values()), again.recap
+    assert fleet.histories() == upgraded
+
+    # rollback: back to the revisions of the backup, values as before
+    back = fleet.playbook("rollback.yml")
+    assert back.rc == 0, back
+    for cluster in fleet.clusters:
+        release = fleet.release(cluster)
+        assert release["chart"] == "%s-0.19.2" % fleet.component(cluster)
+        assert release["status"] == "deployed"
+        assert len(fleet.history(cluster)) == len(before[cluster]) + 2
+    assert fleet.values(fleet.control_plane) == values_before_upgrade(old)
+    assert tag_of(images(fleet, fleet.control_plane)["hive"][0]) == "v0.19.2"
+
+    # rollback again: already there, nothing changes
+    back_again = fleet.playbook("rollback.yml")
+    assert back_again.rc == 0 and all(c == 0 for c in back_again.changed().values()), back_again
+
+
+def values_before_upgrade(backed_up):
+    return backed_up
+
+
+def test_check_mode_changes_nothing_and_shows_diff(fleet):
+    before = fleet.histories()
+    run = fleet.playbook("upgrade.yml", args=["--check", "--diff"])
+    assert run.rc == 0, run
+    assert "ACTION" in run.out and "upgrade" in run.out
+    assert "v0.28.1" in run.out  # the Helm diff shows the new tags
+    assert fleet.box.state["db_password"] not in run.out
+    assert fleet.histories() == before
+    assert not os.path.exists(os.path.join(fleet.dir, "backups"))
+
+
+def test_stale_admission_jobs_are_deleted(fleet):
+    fleet.reset("0.24.2")
+    worker = fleet.workers[0]
+    jobs = {j["metadata"]["name"] for j in fleet.objects(worker, "jobs")}
+    assert {"gateway-api-admission", "gateway-api-admission-patch"} <= jobs
+    # the fixture is faithful: a plain helm upgrade trips over the stale Jobs
+    plain = fleet.helm(worker, "upgrade", "skoala-init", "sandbox/skoala-init", "--version", TARGET,
+                       "-n", "skoala-system", "--reuse-values", check=False)
+    assert plain.returncode != 0 and "gateway-api-admission" in plain.stderr
+    fleet.kubectl(worker, "get", "ns", "skoala-system")
+    run = fleet.playbook("upgrade.yml")
+    assert run.rc == 0, run
+    assert "delete_jobs" in run.out
+    for cluster in fleet.workers:
+        assert fleet.release(cluster)["chart"] == "skoala-init-" + TARGET
+
+
+def test_crd_file_applied_across_0_35_1(fleet):
+    fleet.reset("0.28.1")
+    worker = fleet.workers[0]
+
+    def crd_version():
+        crd = json.loads(fleet.kubectl(worker, "get", "crd", "gateways.gateway.networking.k8s.io",
+                                       "-o", "json").stdout)
+        return crd["metadata"]["annotations"]["sandbox.dce5.io/chart-version"], \
+            set(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"])
+
+    assert crd_version()[0] == "0.28.1"
+    run = fleet.playbook("upgrade.yml", extra_vars={"skoala_target_version": "0.35.1"})
+    assert run.rc == 0, run
+    version, fields = crd_version()
+    assert version == "0.35.1" and "sandboxV0_35_1" in fields
+    # contour.yaml belongs to 0.37.0 and was not touched
+    contour = json.loads(fleet.kubectl(worker, "get", "crd", "httpproxies.projectcontour.io", "-o", "json").stdout)
+    assert contour["metadata"]["annotations"]["sandbox.dce5.io/chart-version"] == "0.28.1"
+
+
+def worker_fault_inventory(fleet, tmp_path, worker, serial=None):
+    inv = fleet.inventory_copy()
+    host = inv["all"]["children"]["skoala_workers"]["hosts"][worker]
+    host["skoala_extra_values"] = {"global": {"sandboxFault": "never-ready"}}
+    host["skoala_helm_timeout"] = 20
+    if serial:
+        inv["all"]["vars"]["skoala_workers_serial"] = serial
+    return fleet.write_inventory(tmp_path, inv)
+
+
+def test_worker_that_never_becomes_ready_is_rolled_back(fleet, tmp_path):
+    first, bad = fleet.workers[0], fleet.workers[-1]
+    inventory = worker_fault_inventory(fleet, tmp_path, bad, serial=1)
+    run = fleet.playbook("upgrade.yml", inventory=inventory)
+    assert run.rc != 0, run
+    text = " ".join(run.out.split())
+    assert "%s: helm upgrade of skoala-init 0.19.2 -> %s failed" % (bad, TARGET) in text
+    assert "rolled back by --atomic" in text and "rollback.yml" in text
+    # the control plane and the first batch are upgraded, the bad worker is back on its old chart
+    assert fleet.release(fleet.control_plane)["chart"] == "skoala-" + TARGET
+    assert fleet.release(first)["chart"] == "skoala-init-" + TARGET
+    bad_release = fleet.release(bad)
+    assert bad_release["chart"] == "skoala-init-0.19.2" and bad_release["status"] == "deployed"
+    assert [h[1] for h in fleet.history(bad)][-1] == "deployed"
+    assert len(backups(fleet, bad, "values")) == 1
+
+
+def test_interrupted_worker_upgrade_is_recovered(fleet, tmp_path):
+    worker = fleet.workers[-1]
+    inv = fleet.inventory_copy()
+    inv["all"]["children"]["skoala_workers"]["hosts"][worker]["skoala_extra_values"] = {
+        "global": {"sandboxFault": "never-ready"}}
+    inventory = fleet.write_inventory(tmp_path, inv, "slow.yml")
+    env = fleet.env()
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
+           os.path.join(ROOT, "playbooks", "upgrade.yml")]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            history = fleet.history(worker)
+            if history and history[-1][1] == "pending-upgrade":
+                break
+            time.sleep(1)
+        else:
+            raise AssertionError("the worker's upgrade never started")
+        time.sleep(2)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert fleet.release(worker)["status"] == "pending-upgrade"
+
+    refused = fleet.playbook("upgrade.yml")
+    assert refused.rc != 0
+    text = " ".join(refused.out.split())
+    assert "stuck in pending-upgrade" in text
+    assert "helm rollback skoala-init -n skoala-system --kubeconfig %s" % fleet.box.kubeconfig(worker) in text
+
+    recovered = fleet.playbook("upgrade.yml", extra_vars={"skoala_recover_pending": True})
+    assert recovered.rc == 0, recovered
+    for cluster in fleet.clusters:
+        release = fleet.release(cluster)
+        assert release["status"] == "deployed" and release["chart"].endswith(TARGET)

@@ -1,0 +1,53 @@
+import json
+
+from ansible_collections.dce5.skoala.plugins.module_utils import report, versions
+
+
+def hosts():
+    return {
+        "w2": {"plans": [versions.plan("skoala-init", "0.19.2", "0.28.1")], "report": {}},
+        "w1": {"plans": [versions.plan("skoala-init", "0.19.2", "0.28.1")],
+               "report": {"skoala-init": {"result": "failed", "started": 10.0, "backup": "b/w1.values.yaml"}}},
+        "g": {"plans": [versions.plan("skoala", "0.19.2", "0.28.1")],
+              "report": {"skoala": {"result": "upgraded", "started": 10.0, "finished": 22.34, "backup": "b/g.yaml"}}},
+        "w3": {"plans": [versions.plan("skoala-init", "0.28.1", "0.28.1", status="deployed")], "report": {}},
+    }
+
+
+def test_rows_results_and_order():
+    rows = report.rows(hosts())
+    assert [(r["cluster"], r["result"]) for r in rows] == [
+        ("g", "upgraded"), ("w1", "failed"), ("w2", "not started"), ("w3", "unchanged")]
+    assert rows[0]["duration_seconds"] == 12.3 and rows[1]["duration_seconds"] is None
+    assert rows[0]["from"] == "0.19.2" and rows[0]["to"] == "0.28.1"
+
+
+def test_document_is_stable_json():
+    doc = report.document(hosts(), "20261121T000000Z", "0.28.1")
+    assert doc["result"] == "failed"
+    assert doc["counts"] == {"upgraded": 1, "failed": 1, "not started": 1, "unchanged": 1}
+    assert set(doc) == {"schema_version", "run_id", "target_version", "result", "counts", "releases"}
+    assert json.loads(json.dumps(doc)) == doc
+
+
+def test_success_when_all_upgraded_or_unchanged():
+    h = hosts()
+    h["w1"]["report"]["skoala-init"]["result"] = "upgraded"
+    del h["w2"]
+    assert report.document(h, "r", "0.28.1")["result"] == "success"
+
+
+def test_markdown_and_table():
+    doc = report.document(hosts(), "r1", "0.28.1")
+    md = report.markdown(doc)
+    assert "| cluster | component | from | to | action | result | duration | backup |" in md
+    assert "| g | skoala | 0.19.2 | 0.28.1 | upgrade | upgraded | 12.3s | b/g.yaml |" in md
+    lines = report.table(doc)
+    assert lines[0].split() == ["CLUSTER", "COMPONENT", "FROM", "TO", "ACTION", "RESULT", "DURATION", "BACKUP"]
+    assert len(lines) == 6
+
+
+def test_report_input_reads_only_what_it_needs():
+    assert report.report_input({"skoala_plans": [1], "skoala_report": {"a": 1}, "x": 2}) == {
+        "plans": [1], "report": {"a": 1}}
+    assert report.report_input({}) == {"plans": [], "report": {}}
