@@ -7,6 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
+
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.dce5.skoala.plugins.module_utils import fleet, report, versions
 
 
@@ -14,26 +18,53 @@ def fleet_problems(plans_by_host):
     return versions.fleet_problems(plans_by_host) + fleet.refusals(plans_by_host)
 
 
+def plain(value):
+    """Ansible's lazy containers as plain dicts and lists, so PyYAML and
+    json can handle them."""
+    if isinstance(value, dict) or hasattr(value, "items") and not isinstance(value, (str, bytes)):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def sanitized(name, func):
+    """Run ``func`` on plain inputs. Ansible prints a failing filter's
+    exception even for no_log tasks, and many inputs here hold the DSN: the
+    error names the filter and the kind of failure, never the data."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*[plain(a) for a in args], **{k: plain(v) for k, v in kwargs.items()})
+        except Exception as exc:  # noqa: BLE001 - re-raised without its (secret) arguments
+            raise AnsibleFilterError("dce5.skoala.%s failed (%s); its input is not shown because it may hold secrets"
+                                     % (name, type(exc).__name__)) from None
+    return wrapper
+
+
+FILTERS = {
+    "release_summary": fleet.release_summary,
+    "release_summaries": fleet.release_summaries,
+    "unready_pods": fleet.unready_pods,
+    "with_warnings": fleet.with_warnings,
+    "secrets_in": fleet.secrets_in,
+    "redact": fleet.redact,
+    "backup_files": fleet.backup_files,
+    "backup_index": fleet.backup_index,
+    "set_values": fleet.set_values,
+    "expected_images": fleet.expected_images,
+    "report_document": report.document,
+    "report_table": report.table,
+    "report_markdown": report.markdown,
+    "report_input": report.report_input,
+    "chart_versions": fleet.chart_versions,
+    "kubeconfig_summary": fleet.kubeconfig_summary,
+    "input_problems": fleet.input_problems,
+    "fleet_table": fleet.fleet_table,
+    "fleet_problems": fleet_problems,
+}
+
+
 class FilterModule(object):
     def filters(self):
-        return {
-            "release_summary": fleet.release_summary,
-            "release_summaries": fleet.release_summaries,
-            "unready_pods": fleet.unready_pods,
-            "with_warnings": fleet.with_warnings,
-            "secrets_in": fleet.secrets_in,
-            "redact": fleet.redact,
-            "backup_files": fleet.backup_files,
-            "backup_index": fleet.backup_index,
-            "set_values": fleet.set_values,
-            "expected_images": fleet.expected_images,
-            "report_document": report.document,
-            "report_table": report.table,
-            "report_markdown": report.markdown,
-            "report_input": report.report_input,
-            "chart_versions": fleet.chart_versions,
-            "kubeconfig_summary": fleet.kubeconfig_summary,
-            "input_problems": fleet.input_problems,
-            "fleet_table": fleet.fleet_table,
-            "fleet_problems": fleet_problems,
-        }
+        return {name: sanitized(name, func) for name, func in FILTERS.items()}

@@ -14,6 +14,8 @@ __metaclass__ = type
 
 import re
 
+import yaml
+
 from ansible_collections.dce5.skoala.plugins.module_utils import versions
 
 SOURCES = ("online", "offline")
@@ -273,7 +275,9 @@ def backup_files(helm_info_results, directory, run_id):
         stem = "%s/%s-%s-rev%s" % (directory, plan["release"], run_id, revision)
         out.append({
             "component": plan["component"],
-            "values": status.get("values") or {},
+            # Rendered here, so the task writing it templates a plain string
+            # and can never echo the values in a templating error.
+            "content": yaml.safe_dump(status.get("values") or {}, default_flow_style=False, sort_keys=True),
             "values_file": stem + ".values.yaml",
             "meta_file": stem + ".meta.yaml",
             "meta": {

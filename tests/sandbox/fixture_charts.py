@@ -174,12 +174,16 @@ def crd(group, kind, plural, version):
     # A field that exists only from this chart version on: a test can check
     # the CRD was really updated, not just re-annotated.
     properties["sandboxV%s" % version.replace(".", "_").replace("-", "_")] = {"type": "string"}
+    annotations = {VERSION_ANNOTATION: version}
+    if group.endswith(".k8s.io") or group.endswith(".kubernetes.io"):
+        # Protected API groups need this, as the real Gateway API CRDs carry.
+        annotations["api-approved.kubernetes.io"] = "https://github.com/kubernetes-sigs/gateway-api/pull/1538"
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
         "metadata": {
             "name": "%s.%s" % (plural, group),
-            "annotations": {VERSION_ANNOTATION: version},
+            "annotations": annotations,
         },
         "spec": {
             "group": group,
@@ -308,6 +312,20 @@ def skoala_init_chart(root, version, fault):
     write(os.path.join(root, "templates", "gateway-admission-jobs.yaml"),
           ADMISSION_JOB % {"annotations": annotations})
     write(os.path.join(root, "templates", "fault-job.yaml"), HOOK_JOB_FAULT)
+
+
+def insight_agent_chart(out, helm="helm", version="0.20.0"):
+    """A stand-in for insight-agent (its own release in insight-system), so
+    preflight's check for it reads a real Helm release."""
+    with tempfile.TemporaryDirectory() as work:
+        root = os.path.join(work, "insight-agent")
+        write(os.path.join(root, "Chart.yaml"),
+              chart_yaml("insight-agent", version, "Sandbox fixture of DCE 5.0's insight-agent"))
+        write(os.path.join(root, "values.yaml"), {
+            "global": global_values(None), "replicas": 1, "image": image("insight/insight-agent", "v" + version)})
+        write(os.path.join(root, "templates", "deployment.yaml"), SUBCHART_DEPLOYMENT)
+        subprocess.run([helm, "package", root, "-d", out], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(out, "insight-agent-%s.tgz" % version)
 
 
 def generate(out, helm="helm", spec_path=os.path.join(HERE, "fixtures.yml")):

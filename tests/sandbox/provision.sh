@@ -98,7 +98,6 @@ build_go_tool() { # name version module cmd-package binary ldflags
 
 install_debs() {
   local missing=()
-  command -v etcd >/dev/null || missing+=(etcd-server)
   command -v nginx >/dev/null || missing+=(nginx)
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
   if [ ${#missing[@]} -gt 0 ]; then
@@ -107,18 +106,17 @@ install_debs() {
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     # The packages start system services we do not want; the sandbox runs its own.
-    for s in etcd nginx; do systemctl disable --now "$s" >/dev/null 2>&1 || service "$s" stop >/dev/null 2>&1 || true; done
-    pkill -x etcd 2>/dev/null || true
+    systemctl disable --now nginx >/dev/null 2>&1 || service nginx stop >/dev/null 2>&1 || true
   else
-    log "debian: etcd, nginx, htpasswd present"
+    log "debian: nginx, htpasswd present"
   fi
-  ln -sfn "$(command -v etcd)" "$BIN/etcd"
 }
 
 install_helm_diff() {
   local v=$HELM_DIFF_VERSION plugins=$CACHE/helm-plugins
   build_go_tool helm-diff "$v" github.com/databus23/helm-diff/v3 github.com/databus23/helm-diff/v3 diff \
     "-X github.com/databus23/helm-diff/v3/cmd.Version=${v#v}"
+  rm -f "$BIN/diff"  # it is a helm plugin, not the diff(1) on PATH
   local dir=$plugins/diff
   if [ ! -f "$dir/plugin.yaml" ] || ! grep -q "version: \"${v#v}\"" "$dir/plugin.yaml"; then
     mkdir -p "$dir/bin"
@@ -137,6 +135,8 @@ YAML
 main() {
   local t0=$SECONDS
   install_debs
+  build_go_tool etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 etcd \
+    "-X go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_VERSION}"
   build_go_tool kwok "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwokctl kwokctl \
     "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=$KUBE_VERSION"
   build_go_tool kwok-controller "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok kwok \

@@ -13,6 +13,7 @@ install of skoala / skoala-init.
 import argparse
 import json
 import os
+import pwd
 import secrets
 import shutil
 import signal
@@ -113,6 +114,9 @@ class Sandbox:
     def generate_charts(self):
         out = os.path.join(self.repo_root, "skoala")
         versions = fixture_charts.generate(out, helm=os.path.join(self.bin, "helm"))
+        extra = os.path.join(self.dir, "charts-extra")
+        os.makedirs(extra, exist_ok=True)
+        self.state["insight_chart"] = fixture_charts.insight_agent_chart(extra, helm=os.path.join(self.bin, "helm"))
         log("fixture charts: skoala and skoala-init in %d versions" % len(versions))
 
     def start_repo(self):
@@ -129,6 +133,8 @@ class Sandbox:
         conf = os.path.join(conf_dir, "nginx.conf")
         write(conf, NGINX_CONF % {
             "prefix": conf_dir, "port": self.state["repo_port"],
+            # Workers run as the caller, so they can read the 0700 sandbox.
+            "user": "user %s;" % pwd.getpwuid(os.getuid()).pw_name if os.getuid() == 0 else "",
             "root": self.dir, "htpasswd": htpasswd,
         })
         if self.repo_running():
@@ -229,7 +235,9 @@ class Sandbox:
         # insight-agent on every worker but the last, so both the normal case
         # and preflight's warning have a real cluster to show them.
         for name in workers[:-1] if len(workers) > 1 else workers:
-            self.kubectl(name, "apply", "-f", "-", input=INSIGHT_MANIFEST, capture=True)
+            if not self.release_in(name, "insight-agent", "insight-system"):
+                self.helm(name, "upgrade", "--install", "insight-agent", self.state["insight_chart"],
+                          "-n", "insight-system", "--create-namespace", "--wait", "--timeout", "120s", capture=True)
 
     def baseline_values(self):
         return {
@@ -272,7 +280,10 @@ class Sandbox:
         return "installed"
 
     def release(self, cluster, name):
-        out = self.helm(cluster, "list", "-n", NAMESPACE, "-a", "-o", "json", "--filter", "^%s$" % name,
+        return self.release_in(cluster, name, NAMESPACE)
+
+    def release_in(self, cluster, name, namespace):
+        out = self.helm(cluster, "list", "-n", namespace, "-a", "-o", "json", "--filter", "^%s$" % name,
                         capture=True).stdout
         rows = json.loads(out or "[]")
         return rows[0] if rows else None
@@ -394,6 +405,7 @@ FIXTURE_CRDS = [
 NGINX_CONF = """\
 # Written by tests/sandbox/sandbox.py
 daemon on;
+%(user)s
 worker_processes 1;
 pid %(prefix)s/nginx.pid;
 error_log %(prefix)s/logs/error.log;
@@ -405,7 +417,6 @@ http {
   server {
     listen 127.0.0.1:%(port)d;
     location /chartrepo/ {
-      root %(root)s/chartrepo/..;
       alias %(root)s/chartrepo/;
       auth_basic "chartrepo";
       auth_basic_user_file %(htpasswd)s;
@@ -460,30 +471,6 @@ spec:
         - {key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}
 """ % {"ns": MYSQL_NAMESPACE, "name": MYSQL_STATEFULSET}
 
-INSIGHT_MANIFEST = """\
-apiVersion: v1
-kind: Namespace
-metadata: {name: insight-system}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: insight-agent
-  namespace: insight-system
-spec:
-  replicas: 1
-  selector:
-    matchLabels: {app.kubernetes.io/name: insight-agent}
-  template:
-    metadata:
-      labels: {app.kubernetes.io/name: insight-agent}
-    spec:
-      containers:
-        - name: insight-agent
-          image: release.daocloud.io/insight/insight-agent:v0.20.0
-      tolerations:
-        - {key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}
-"""
 
 
 def read_versions():

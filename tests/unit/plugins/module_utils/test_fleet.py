@@ -191,7 +191,7 @@ def test_backup_files_and_index():
     f = files[0]
     assert f["values_file"] == "/b/g/skoala-20261121T000000Z-rev4.values.yaml"
     assert f["meta_file"] == "/b/g/skoala-20261121T000000Z-rev4.meta.yaml"
-    assert f["values"] == {"a": 1}
+    assert f["content"] == "a: 1\n"
     assert f["meta"]["revision"] == 4 and f["meta"]["chart_version"] == "0.19.2"
     assert f["meta"]["values_file"] == "skoala-20261121T000000Z-rev4.values.yaml"
     assert fleet.backup_index(files) == {"skoala": {"values_file": f["values_file"], "meta_file": f["meta_file"],
@@ -223,3 +223,20 @@ def test_set_values_strings_and_registry():
 def test_expected_images_maps_ui_to_its_workload():
     assert fleet.expected_images({"hive.image.tag": "v1", "ui.image.tag": "v2", "skoala-agent.image.tag": "v1"}) == {
         "hive": "v1", "skoala-ui": "v2", "skoala-agent": "v1"}
+
+
+def test_filters_never_echo_their_input_on_error():
+    from ansible.errors import AnsibleFilterError
+    backup_files = FilterModule().filters()["backup_files"]
+    with pytest.raises(AnsibleFilterError) as err:
+        backup_files([{"status": {"values": {"dsn": DSN}}, "item": None}], "/b", "r")
+    assert "p@ss" not in str(err.value) and "backup_files failed" in str(err.value)
+    assert err.value.__cause__ is None
+
+
+def test_filters_accept_mapping_like_inputs():
+    from collections import UserDict
+    summary = FilterModule().filters()["release_summary"]
+    lazy = UserDict({"status": UserDict({"chart": "skoala-0.19.2", "status": "deployed", "revision": "1",
+                                         "values": UserDict({"hive": UserDict({"image": UserDict({"tag": "v1"})})})})})
+    assert summary(lazy, "skoala")["image_tags"] == {"hive.image.tag": "v1"}
