@@ -189,7 +189,7 @@ def fleet_table(plans_by_host):
 
 
 def refusals(plans_by_host):
-    return ["%s: %s %s" % (host, p["component"], p["reason"])
+    return ["%s/%s: %s" % (host, p["component"], p["reason"])
             for host in sorted(plans_by_host) for p in plans_by_host[host] if p["action"] == "refuse"]
 
 

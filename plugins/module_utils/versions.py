@@ -330,8 +330,8 @@ def plan(component, current, target, available=None, allow_downgrade=False,
                 continue  # a repo may hold versions we cannot read; they are never targets
         if target_v not in offered:
             newest = sorted(offered)[-3:]
-            return decide("refuse", "chart %s version %s is not in the chart source (newest there: %s)"
-                          % (component, target_v, ", ".join(str(v) for v in newest) or "none"))
+            return decide("refuse", "version %s of chart %s is not in the chart source (newest there: %s)"
+                          % (target_v, component, ", ".join(str(v) for v in newest) or "none"))
 
     recover = []
     if status in PENDING:

@@ -9,8 +9,10 @@ import urllib.request
 import pytest
 
 
-def pods_ready(fleet, cluster, namespace="skoala-system"):
+def pods_ready(fleet, cluster, namespace="skoala-system", label=None):
     pods = fleet.objects(cluster, "pods", namespace)
+    if label:
+        pods = [p for p in pods if label in p["metadata"].get("labels", {})]
     ready = [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True"
                                     for c in p["status"].get("conditions", []))]
     return len(ready), len(pods)
@@ -95,8 +97,8 @@ def test_faulty_chart_version_fails_helm_wait_within_timeout(sandbox):
         assert res.returncode != 0
         assert "context deadline exceeded" in res.stderr or "timed out" in res.stderr
         assert elapsed < 60
-        ready, total = pods_ready(sandbox, cluster, "fault-probe")
-        assert total > 0 and ready == 0
+        ready, total = pods_ready(sandbox, cluster, "fault-probe", label="dce5-sandbox-fault")
+        assert total >= 4 and ready == 0
     finally:
         sandbox.helm(cluster, "uninstall", "fault-probe", "-n", "fault-probe", check=False)
         sandbox.kubectl(cluster, "delete", "namespace", "fault-probe", "--wait=false", check=False)

@@ -160,7 +160,7 @@ def test_fleet_problems_filter_lists_refusals_and_mismatch():
     p["dce-worker-2"] = [versions.plan("skoala-init", "0.28.1", "0.19.2")]
     problems = fleet_problems(p)
     assert any("must end at one version" in x for x in problems)
-    assert any(x.startswith("dce-worker-2: skoala-init ") and "downgrade" in x for x in problems)
+    assert any(x.startswith("dce-worker-2/skoala-init: ") and "downgrade" in x for x in problems)
 
 
 def test_unready_pods():

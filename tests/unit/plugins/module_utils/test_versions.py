@@ -280,7 +280,7 @@ def test_plan_refuses_install_below_0_17_1():
 def test_plan_refuses_target_missing_from_source():
     p = v.plan("skoala", "0.19.2", "0.29.9", AVAILABLE)
     assert p["action"] == "refuse"
-    assert "0.29.9 is not in the chart source" in p["reason"]
+    assert "version 0.29.9 of chart skoala is not in the chart source" in p["reason"]
     assert "0.35.1" in p["reason"]
 
 
