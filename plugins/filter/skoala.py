@@ -51,6 +51,7 @@ FILTERS = {
     "redact": fleet.redact,
     "backup_files": fleet.backup_files,
     "backup_index": fleet.backup_index,
+    "backup_values_by_component": fleet.backup_values_by_component,
     "set_values": fleet.set_values,
     "expected_images": fleet.expected_images,
     "report_document": report.document,

@@ -265,19 +265,29 @@ def redact(text, secrets, mask="********"):
 
 
 def backup_files(helm_info_results, directory, run_id):
-    """What to write for each release read by helm_info: values, metadata
-    and their paths, ``<release>-<run id>-rev<revision>.{values,meta}.yaml``."""
-    out = []
+    """What to write for each release read by helm_info.
+
+    Returns ``{"values": [...], "meta": [...]}``: the values entries (path and
+    rendered YAML, secret) and the metadata entries (path and fields, not
+    secret) are separate lists, so a task looping over metadata can never
+    print values (Ansible shows each loop item at -v).
+    Files: ``<release>-<run id>-rev<revision>.{values,meta}.yaml``."""
+    values, metas = [], []
     for r in helm_info_results:
         status = r.get("status") or {}
         plan = r["item"]
         revision = status.get("revision")
         stem = "%s/%s-%s-rev%s" % (directory, plan["release"], run_id, revision)
-        out.append({
+        values.append({
             "component": plan["component"],
+            "values_file": stem + ".values.yaml",
+            "values": status.get("values") or {},
             # Rendered here, so the task writing it templates a plain string
             # and can never echo the values in a templating error.
             "content": yaml.safe_dump(status.get("values") or {}, default_flow_style=False, sort_keys=True),
+        })
+        metas.append({
+            "component": plan["component"],
             "values_file": stem + ".values.yaml",
             "meta_file": stem + ".meta.yaml",
             "meta": {
@@ -294,13 +304,18 @@ def backup_files(helm_info_results, directory, run_id):
                 "values_file": stem.rsplit("/", 1)[-1] + ".values.yaml",
             },
         })
-    return out
+    return {"values": values, "meta": metas}
 
 
-def backup_index(files):
+def backup_values_by_component(values_entries):
+    """component -> the values backed up (kept in memory for check mode)."""
+    return {v["component"]: v["values"] for v in values_entries}
+
+
+def backup_index(metas):
     """component -> {values_file, meta_file, revision} (no values)."""
-    return {f["component"]: {"values_file": f["values_file"], "meta_file": f["meta_file"],
-                             "revision": f["meta"]["revision"]} for f in files}
+    return {m["component"]: {"values_file": m["values_file"], "meta_file": m["meta_file"],
+                             "revision": m["meta"]["revision"]} for m in metas}
 
 
 def set_values(image_tags, image_registry=None):

@@ -134,19 +134,22 @@ apiVersion: batch/v1
 kind: Job
 metadata:
   name: {{ $name }}
+  labels:
+    app.kubernetes.io/version: "v{{ $.Chart.Version }}"
   %(annotations)s
 spec:
   backoffLimit: 0
+  # A Job's pod template is immutable: like the real chart, it does not
+  # change between chart versions (the certgen image has its own tag).
   template:
     metadata:
       labels:
         app.kubernetes.io/name: {{ $name }}
-        app.kubernetes.io/version: "v{{ $.Chart.Version }}"
     spec:
       restartPolicy: Never
       containers:
         - name: create
-          image: "{{ $.Values.global.imageRegistry }}/skoala/kube-webhook-certgen:v{{ $.Chart.Version }}"
+          image: "{{ $.Values.global.imageRegistry }}/skoala/kube-webhook-certgen:v1.1.1"
       tolerations:
         - {key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}
 {{- end }}

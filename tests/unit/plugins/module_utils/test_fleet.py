@@ -186,16 +186,19 @@ def test_filter_module_exposes_every_filter():
 
 def test_backup_files_and_index():
     plan = versions.plan("skoala", "0.19.2", "0.28.1")
-    results = [dict(helm_info("skoala-0.19.2", revision=4, values={"a": 1}), item=plan)]
+    results = [dict(helm_info("skoala-0.19.2", revision=4, values={"a": 1, "dsn": DSN}), item=plan)]
     files = fleet.backup_files(results, "/b/g", "20261121T000000Z")
-    f = files[0]
-    assert f["values_file"] == "/b/g/skoala-20261121T000000Z-rev4.values.yaml"
-    assert f["meta_file"] == "/b/g/skoala-20261121T000000Z-rev4.meta.yaml"
-    assert f["content"] == "a: 1\n"
-    assert f["meta"]["revision"] == 4 and f["meta"]["chart_version"] == "0.19.2"
-    assert f["meta"]["values_file"] == "skoala-20261121T000000Z-rev4.values.yaml"
-    assert fleet.backup_index(files) == {"skoala": {"values_file": f["values_file"], "meta_file": f["meta_file"],
-                                                     "revision": 4}}
+    v, m = files["values"][0], files["meta"][0]
+    assert v["values_file"] == "/b/g/skoala-20261121T000000Z-rev4.values.yaml"
+    assert m["meta_file"] == "/b/g/skoala-20261121T000000Z-rev4.meta.yaml"
+    assert v["content"] == "a: 1\ndsn: %s\n" % DSN
+    assert m["meta"]["revision"] == 4 and m["meta"]["chart_version"] == "0.19.2"
+    assert m["meta"]["values_file"] == "skoala-20261121T000000Z-rev4.values.yaml"
+    # nothing secret in what the metadata task loops over
+    assert "p@ss" not in repr(files["meta"])
+    assert fleet.backup_index(files["meta"]) == {"skoala": {
+        "values_file": v["values_file"], "meta_file": m["meta_file"], "revision": 4}}
+    assert fleet.backup_values_by_component(files["values"]) == {"skoala": {"a": 1, "dsn": DSN}}
 
 
 def test_secrets_in_values_and_dsn_password():
