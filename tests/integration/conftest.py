@@ -144,3 +144,11 @@ def fleet(sandbox):
     """The sandbox reset to the baseline before the test."""
     sandbox.reset()
     return sandbox
+
+
+@pytest.fixture(scope="module")
+def baseline_fleet(sandbox):
+    """The sandbox reset to the baseline once for a module whose tests leave
+    every release as they found it (they assert exactly that)."""
+    sandbox.reset()
+    return sandbox

@@ -5,6 +5,10 @@ import re
 
 import pytest
 
+# Every test here leaves the releases as it found them (most assert it), so
+# one reset to the baseline serves the whole module.
+pytestmark = pytest.mark.usefixtures("baseline_fleet")
+
 
 def test_preflight_passes_and_prints_fleet_table(sandbox):
     before = sandbox.histories()

@@ -30,19 +30,11 @@ DEFAULTS = [
     "kustomize/stage/pod/fast/pod-delete.yaml",
 ]
 
-NEVER_READY_STATUS = """\
+# A pod status: conditions, one container state for every container, the
+# pod's addresses, and its phase.
+STATUS = """\
 {{ $now := Now }}
-conditions:
-- lastTransitionTime: {{ $now | Quote }}
-  status: "True"
-  type: Initialized
-- lastTransitionTime: {{ $now | Quote }}
-  status: "False"
-  reason: SandboxFault
-  type: Ready
-- lastTransitionTime: {{ $now | Quote }}
-  status: "False"
-  type: ContainersReady
+%(conditions)s
 containerStatuses:
 {{ range .spec.containers }}
 - image: {{ .image | Quote }}
@@ -50,36 +42,37 @@ containerStatuses:
   ready: false
   restartCount: 0
   state:
-    running:
-      startedAt: {{ $now | Quote }}
+%(state)s
 {{ end }}
 hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
 podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
-phase: Running
+phase: %(phase)s
 startTime: {{ $now | Quote }}
 """
 
-JOB_FAIL_STATUS = """\
-{{ $now := Now }}
-containerStatuses:
-{{ range .spec.containers }}
-- image: {{ .image | Quote }}
-  name: {{ .name | Quote }}
-  ready: false
-  restartCount: 0
-  state:
+NEVER_READY_STATUS = STATUS % {
+    "conditions": """\
+conditions:
+- {lastTransitionTime: {{ $now | Quote }}, status: "True", type: Initialized}
+- {lastTransitionTime: {{ $now | Quote }}, status: "False", reason: SandboxFault, type: Ready}
+- {lastTransitionTime: {{ $now | Quote }}, status: "False", type: ContainersReady}""",
+    "state": """\
+    running:
+      startedAt: {{ $now | Quote }}""",
+    "phase": "Running",
+}
+
+JOB_FAIL_STATUS = STATUS % {
+    "conditions": "",
+    "state": """\
     terminated:
       exitCode: 1
       finishedAt: {{ $now | Quote }}
       reason: Error
       message: "sandbox fault: job-fail"
-      startedAt: {{ $now | Quote }}
-{{ end }}
-hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
-podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
-phase: Failed
-startTime: {{ $now | Quote }}
-"""
+      startedAt: {{ $now | Quote }}""",
+    "phase": "Failed",
+}
 
 
 def kwok_module_dir(version):

@@ -11,6 +11,7 @@ install of skoala / skoala-init.
 ``env`` (a shell file to source) and ``state.json``.
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import pwd
@@ -259,7 +260,7 @@ class Sandbox:
                 "/skoala?charset=utf8&parseTime=true&loc=Local&timeout=10s" % self.state["db_password"])
 
     def install_baseline(self, cluster, chart, version):
-        values_file = os.path.join(self.dir, "baseline-%s.yaml" % chart)
+        values_file = os.path.join(self.dir, "baseline-%s.yaml" % cluster)
         write_private(values_file, yaml.safe_dump(self.baseline_values()[chart]))
         current = self.release(cluster, chart)
         if current and current["status"] == "deployed" and current["chart"] == "%s-%s" % (chart, version) \
@@ -267,17 +268,27 @@ class Sandbox:
             return "kept"
         if current:
             self.helm(cluster, "uninstall", chart, "-n", NAMESPACE, "--wait", "--timeout", "120s", capture=True)
-        # Leftovers a failed or partial upgrade may leave (hook Jobs, CRDs applied
-        # by hand) are removed so the baseline is the same every time.
-        self.kubectl(cluster, "delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=true",
-                     "--timeout=120s", capture=True)
-        self.kubectl(cluster, "delete", "crd", "-l", "sandbox.dce5.io/fixture=true", "--ignore-not-found", capture=True)
+        # Leftovers a failed or partial upgrade may leave (hook Jobs, the DB
+        # upgrade's objects, CRDs applied by hand) go, so the baseline is the
+        # same every time. The namespace itself stays: deleting it waits on
+        # the namespace controller, slow right after a cluster restart.
+        self.kubectl(cluster, "delete", "jobs,deployments,statefulsets,configmaps,secrets", "--all",
+                     "-n", NAMESPACE, "--ignore-not-found", "--wait=false", capture=True, check=False)
         for crd_name in FIXTURE_CRDS:
             self.kubectl(cluster, "delete", "crd", crd_name, "--ignore-not-found", capture=True, check=False)
         self.helm(cluster, "upgrade", "--install", chart, "sandbox/" + chart, "--version", version,
                   "-n", NAMESPACE, "--create-namespace", "-f", values_file, "--wait", "--timeout", "180s",
                   capture=True)
         return "installed"
+
+    def install_baselines(self, names, baseline):
+        """The baseline on every cluster, clusters in parallel."""
+        def one(name):
+            chart = "skoala" if name == CONTROL_PLANE else "skoala-init"
+            return name, chart, self.install_baseline(name, chart, baseline)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(names)) as pool:
+            for i, (name, chart, what) in enumerate(pool.map(one, names), 1):
+                log("baseline %s %s on %s (%d/%d): %s" % (chart, baseline, name, i, len(names), what))
 
     def release(self, cluster, name):
         return self.release_in(cluster, name, NAMESPACE)
@@ -352,10 +363,7 @@ class Sandbox:
         self.ensure_clusters(names)
         self.add_repo()
         self.ensure_dependencies(names[1:])
-        for i, name in enumerate(names, 1):
-            chart = "skoala" if name == CONTROL_PLANE else "skoala-init"
-            log("baseline %s %s on %s (%d/%d): %s" % (chart, baseline, name, i, len(names),
-                                                      self.install_baseline(name, chart, baseline)))
+        self.install_baselines(names, baseline)
         self.write_inventory(names, target)
         self.write_env()
         log("sandbox up in %.0fs: %d clusters, inventory %s" % (time.time() - t0, len(names),
@@ -367,9 +375,7 @@ class Sandbox:
         baseline = baseline or self.state["baseline"]
         names = self.state["clusters"]
         self.ensure_dependencies(names[1:])
-        for name in names:
-            chart = "skoala" if name == CONTROL_PLANE else "skoala-init"
-            self.install_baseline(name, chart, baseline)
+        self.install_baselines(names, baseline)
 
     def down(self):
         if not os.path.isdir(self.dir):
