@@ -122,10 +122,20 @@ def values_before_upgrade(backed_up):
     return backed_up
 
 
-def test_check_mode_changes_nothing_and_shows_diff(fleet):
+def test_check_mode_changes_nothing_and_shows_diff(fleet, tmp_path):
     before = fleet.histories()
-    run = fleet.playbook("upgrade.yml", args=["--check", "--diff"])
+    hooks = {}
+    for when in ("pre", "post"):
+        path = tmp_path / ("%s.yml" % when)
+        path.write_text("- name: user hook\n  ansible.builtin.debug:\n"
+                        "    msg: \"user %s hook for {{ skoala_component }} on {{ inventory_hostname }}\"\n" % when)
+        hooks["skoala_%s_upgrade_tasks" % when] = [str(path)]
+    run = fleet.playbook("upgrade.yml", args=["--check", "--diff"], extra_vars=hooks)
     assert run.rc == 0, run
+    # the user's task files run around each release's chart upgrade
+    for cluster in fleet.clusters:
+        for when in ("pre", "post"):
+            assert "user %s hook for %s on %s" % (when, fleet.component(cluster), cluster) in run.out
     assert "ACTION" in run.out and "upgrade" in run.out
     assert "v0.28.1" in run.out  # the Helm diff shows the new tags
     assert fleet.box.state["db_password"] not in run.out
