@@ -33,22 +33,26 @@ def api_client(kubeconfig=None, context=None):
 
 
 class Kube(object):
+    # kind -> (API attribute, method suffix) of the namespaced calls used here
+    KINDS = {
+        "Job": ("batch", "job"),
+        "ConfigMap": ("core", "config_map"),
+        "Secret": ("core", "secret"),
+    }
+
     def __init__(self, kubeconfig=None, context=None):
         api = api_client(kubeconfig, context)
         self.core = client.CoreV1Api(api)
         self.batch = client.BatchV1Api(api)
         self.api = api
 
+    def _call(self, verb, kind, *args, **kwargs):
+        api, suffix = self.KINDS[kind]
+        return getattr(getattr(self, api), "%s_namespaced_%s" % (verb, suffix))(*args, **kwargs)
+
     def read(self, kind, name, namespace):
         try:
-            if kind == "Job":
-                obj = self.batch.read_namespaced_job(name, namespace)
-            elif kind == "ConfigMap":
-                obj = self.core.read_namespaced_config_map(name, namespace)
-            elif kind == "Secret":
-                obj = self.core.read_namespaced_secret(name, namespace)
-            else:
-                raise ValueError(kind)
+            obj = self._call("read", kind, name, namespace)
         except ApiException as exc:
             if exc.status == 404:
                 return None
@@ -56,34 +60,19 @@ class Kube(object):
         return self.api.sanitize_for_serialization(obj)
 
     def create(self, obj):
-        ns = obj["metadata"]["namespace"]
-        kind = obj["kind"]
-        if kind == "Job":
-            created = self.batch.create_namespaced_job(ns, obj)
-        elif kind == "ConfigMap":
-            created = self.core.create_namespaced_config_map(ns, obj)
-        elif kind == "Secret":
-            created = self.core.create_namespaced_secret(ns, obj)
-        else:
-            raise ValueError(kind)
+        created = self._call("create", obj["kind"], obj["metadata"]["namespace"], obj)
         return self.api.sanitize_for_serialization(created)
 
     def replace_or_create(self, obj):
-        existing = self.read(obj["kind"], obj["metadata"]["name"], obj["metadata"]["namespace"])
-        if existing is None:
-            return self.create(obj)
-        self.delete(obj["kind"], obj["metadata"]["name"], obj["metadata"]["namespace"])
+        name, namespace = obj["metadata"]["name"], obj["metadata"]["namespace"]
+        if self.read(obj["kind"], name, namespace) is not None:
+            self.delete(obj["kind"], name, namespace)
         return self.create(obj)
 
     def delete(self, kind, name, namespace):
         body = client.V1DeleteOptions(propagation_policy="Background")
         try:
-            if kind == "Job":
-                self.batch.delete_namespaced_job(name, namespace, body=body)
-            elif kind == "ConfigMap":
-                self.core.delete_namespaced_config_map(name, namespace, body=body)
-            elif kind == "Secret":
-                self.core.delete_namespaced_secret(name, namespace, body=body)
+            self._call("delete", kind, name, namespace, body=body)
         except ApiException as exc:
             if exc.status != 404:
                 raise
@@ -92,10 +81,7 @@ class Kube(object):
         patch = {"metadata": {"ownerReferences": [{
             "apiVersion": "batch/v1", "kind": "Job", "name": owner["metadata"]["name"],
             "uid": owner["metadata"]["uid"], "blockOwnerDeletion": False}]}}
-        if kind == "Secret":
-            self.core.patch_namespaced_secret(name, namespace, patch)
-        else:
-            self.core.patch_namespaced_config_map(name, namespace, patch)
+        self._call("patch", kind, name, namespace, patch)
 
     def job_pods(self, job_name, namespace):
         pods = self.core.list_namespaced_pod(namespace, label_selector="job-name=%s" % job_name)

@@ -108,10 +108,6 @@ class Version(object):
         return "v" + str(self)
 
 
-def parse(value, source="version"):
-    return Version.parse(value, source)
-
-
 def chart_version(chart_field, name):
     """The version in a Helm release's ``chart`` field (``skoala-init-0.28.1``)."""
     prefix = name + "-"

@@ -8,6 +8,7 @@ import copy
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -57,7 +58,7 @@ class Fleet:
         self.box.reset(baseline)
         for sub in ("backups", "reports"):
             path = os.path.join(self.dir, sub)
-            subprocess.run(["rm", "-rf", path], check=True)
+            shutil.rmtree(path, ignore_errors=True)
 
     def inventory_copy(self):
         return copy.deepcopy(self.inventory)

@@ -1,11 +1,14 @@
 """The DB upgrade Job on the sandbox control plane: the module on its own,
 and inside the upgrade playbook from 0.18.0."""
+import base64
 import json
 import os
+import subprocess
+import sys
 
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, Run
 
 NS = "skoala-system"
 
@@ -24,13 +27,10 @@ def play(tmp_path, fleet, args, extra_task_keys=None):
 
 
 def run_play(fleet, path, *args):
-    import subprocess
-    import sys
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
            "-i", os.path.join(fleet.dir, "inventory.yml"), path] + list(args)
     proc = subprocess.run(cmd, env=fleet.env(), cwd=ROOT, text=True, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, timeout=300)
-    from conftest import Run
     return Run(proc)
 
 
@@ -71,7 +71,6 @@ def test_job_spec_holds_no_dsn(sandbox, tmp_path):
     secret = json.loads(sandbox.kubectl(sandbox.control_plane, "get", "secret", "skoala-db-upgrade-database",
                                         "-n", NS, "-o", "json").stdout)
     assert secret["metadata"]["ownerReferences"][0]["name"] == "skoala-db-upgrade"
-    import base64
     assert sandbox.box.state["db_password"] in base64.b64decode(secret["data"]["database.yaml"]).decode()
     cleanup(sandbox)
 

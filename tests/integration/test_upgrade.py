@@ -84,8 +84,7 @@ def test_upgrade_rerun_and_rollback(fleet):
     assert report["result"] == "success" and report["schema_version"] == 1
     assert {(r["cluster"], r["from"], r["to"], r["result"]) for r in report["releases"]} == \
         {(c, "0.19.2", TARGET, "upgraded") for c in fleet.clusters}
-    assert all(r["backup"] and os.path.exists(os.path.join(ROOT, r["backup"])) or os.path.exists(r["backup"])
-               for r in report["releases"])
+    assert all(r["backup"] and os.path.isfile(r["backup"]) for r in report["releases"])
     assert os.path.exists(os.path.join(fleet.dir, "reports", "latest.md"))
 
     # no secret anywhere in what the operator sees
@@ -110,16 +109,12 @@ def test_upgrade_rerun_and_rollback(fleet):
         assert release["chart"] == "%s-0.19.2" % fleet.component(cluster)
         assert release["status"] == "deployed"
         assert len(fleet.history(cluster)) == len(before[cluster]) + 2
-    assert fleet.values(fleet.control_plane) == values_before_upgrade(old)
+    assert fleet.values(fleet.control_plane) == old
     assert tag_of(images(fleet, fleet.control_plane)["hive"][0]) == "v0.19.2"
 
     # rollback again: already there, nothing changes
     back_again = fleet.playbook("rollback.yml")
     assert back_again.rc == 0 and all(c == 0 for c in back_again.changed().values()), back_again
-
-
-def values_before_upgrade(backed_up):
-    return backed_up
 
 
 def test_check_mode_changes_nothing_and_shows_diff(fleet, tmp_path):

@@ -18,7 +18,6 @@ Usage: fixture_charts.py --out DIR  (writes DIR/*.tgz and DIR/index.yaml)
 """
 import argparse
 import os
-import shutil
 import subprocess
 import tempfile
 
