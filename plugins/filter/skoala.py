@@ -11,7 +11,7 @@ import functools
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.dce5.skoala.plugins.module_utils import fleet, report, versions
+from ansible_collections.dce5.skoala.plugins.module_utils import bundle, fleet, report, versions
 
 
 def fleet_problems(plans_by_host):
@@ -63,6 +63,12 @@ FILTERS = {
     "input_problems": fleet.input_problems,
     "fleet_table": fleet.fleet_table,
     "fleet_problems": fleet_problems,
+    "offline_images": bundle.offline_images,
+    "rendered_images": bundle.rendered_images,
+    "chart_ref": bundle.chart_ref,
+    "target_ref": bundle.target_ref,
+    "charts_syncer_config": bundle.charts_syncer_config,
+    "chartrepo_upload_url": bundle.chartrepo_upload_url,
 }
 
 

@@ -100,15 +100,20 @@ install_debs() {
   local missing=()
   command -v nginx >/dev/null || missing+=(nginx)
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
+  command -v skopeo >/dev/null || missing+=(skopeo)
+  command -v containerd >/dev/null || missing+=(containerd)
   if [ ${#missing[@]} -gt 0 ]; then
     log "debian: installing ${missing[*]}"
     if [ "$(id -u)" -ne 0 ]; then echo "need root to apt-get install ${missing[*]}" >&2; exit 1; fi
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     # The packages start system services we do not want; the sandbox runs its own.
-    systemctl disable --now nginx >/dev/null 2>&1 || service nginx stop >/dev/null 2>&1 || true
+    for svc in nginx docker-registry containerd; do
+      systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
+    done
   else
-    log "debian: nginx, htpasswd present"
+    log "debian: nginx, htpasswd, docker-registry, skopeo, containerd present"
   fi
 }
 

@@ -31,11 +31,15 @@ sys.path.insert(0, HERE)
 
 import fixture_charts  # noqa: E402  (sibling module, path set above)
 import kwok_stages  # noqa: E402
+import offline_bundles  # noqa: E402
 
 CONTROL_PLANE = "dce-global"
 NAMESPACE = "skoala-system"
 REPO_USER = "admin"
 DEFAULT_BASELINE = "0.19.2"
+REGISTRY_USER = "admin"
+# Offline bundles the sandbox writes (the versions offline tests upgrade to).
+OFFLINE_VERSIONS = ("0.28.1",)
 MYSQL_NAMESPACE = "mcamel-system"
 MYSQL_STATEFULSET = "mcamel-common-mysql-cluster-mysql"
 # Characters that break naive shell or URL handling; the DSN must survive them.
@@ -163,6 +167,102 @@ class Sandbox:
         if pid:
             os.kill(pid, signal.SIGQUIT)
             wait_for(lambda: not self.repo_running(), 20, "chart repository to stop")
+
+    # --- registries, containerd, offline bundles ------------------------------
+
+    def registry_url(self, kind):
+        return "127.0.0.1:%d" % self.state["registry_ports"][kind]
+
+    def start_registries(self):
+        """Two real registries (Debian's docker-registry, plain HTTP on
+        loopback): ``open`` without auth and ``auth`` with htpasswd."""
+        self.state.setdefault("registry_ports", {"open": free_port(), "auth": free_port()})
+        self.state.setdefault("registry_password", "Reg-" + secrets.token_urlsafe(12))
+        self.save()
+        for kind in ("open", "auth"):
+            self.start_registry(kind)
+
+    def registry_dir(self, kind):
+        return os.path.join(self.dir, "registry", kind)
+
+    def start_registry(self, kind):
+        base = self.registry_dir(kind)
+        os.makedirs(os.path.join(base, "data"), exist_ok=True)
+        port = self.state["registry_ports"][kind]
+        if port_open(port):
+            return
+        auth = ""
+        if kind == "auth":
+            htpasswd = os.path.join(base, "htpasswd")
+            subprocess.run(["htpasswd", "-bBc", htpasswd, REGISTRY_USER, self.state["registry_password"]],
+                           check=True, stderr=subprocess.DEVNULL)
+            auth = "auth:\n  htpasswd: {realm: sandbox, path: %s}\n" % htpasswd
+        conf = os.path.join(base, "config.yml")
+        write(conf, REGISTRY_CONF % {"data": os.path.join(base, "data"), "port": port,
+                                     "secret": secrets.token_hex(16)} + auth)
+        with open(os.path.join(base, "registry.log"), "ab") as out:
+            proc = subprocess.Popen(["docker-registry", "serve", conf], stdout=out, stderr=out,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        write(os.path.join(base, "pid"), str(proc.pid))
+        wait_for(lambda: port_open(port), 20, "registry %s on port %d" % (kind, port))
+
+    def stop_registry(self, kind):
+        try:
+            with open(os.path.join(self.registry_dir(kind), "pid"), encoding="utf-8") as f:
+                pid = int(f.read())
+            os.kill(pid, signal.SIGTERM)
+            wait_for(lambda: not pid_alive(pid), 20, "registry %s to stop" % kind)
+        except (OSError, ValueError):
+            pass
+
+    def reset_registries(self):
+        """Empty registries: stopped, storage removed, started (the registry
+        caches blob metadata in memory, so removing files under it would lie)."""
+        for kind in ("open", "auth"):
+            self.stop_registry(kind)
+            shutil.rmtree(os.path.join(self.registry_dir(kind), "data"), ignore_errors=True)
+            self.start_registry(kind)
+
+    @property
+    def containerd_socket(self):
+        return os.path.join(self.dir, "containerd", "containerd.sock")
+
+    def start_containerd(self):
+        """A real containerd (Debian) for the ``ctr image import`` path; it
+        needs root, so without root that path is not exercised."""
+        if os.getuid() != 0 or not shutil.which("containerd"):
+            self.state["containerd"] = False
+            return
+        base = os.path.join(self.dir, "containerd")
+        if not os.path.exists(self.containerd_socket) or self.run("ctr", "--address", self.containerd_socket,
+                                                                 "version", check=False, capture=True).returncode:
+            conf = os.path.join(base, "config.toml")
+            write(conf, CONTAINERD_CONF % {"base": base, "socket": self.containerd_socket})
+            with open(os.path.join(base, "containerd.log"), "ab") as out:
+                proc = subprocess.Popen(["containerd", "--config", conf], stdout=out, stderr=out,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+            write(os.path.join(base, "pid"), str(proc.pid))
+            wait_for(lambda: os.path.exists(self.containerd_socket), 20, "containerd socket")
+        self.state["containerd"] = True
+
+    def stop_containerd(self):
+        try:
+            with open(os.path.join(self.dir, "containerd", "pid"), encoding="utf-8") as f:
+                pid = int(f.read())
+            os.kill(pid, signal.SIGTERM)
+            wait_for(lambda: not pid_alive(pid), 20, "containerd to stop")
+        except (OSError, ValueError):
+            pass
+
+    @property
+    def offline_dir(self):
+        return os.path.join(self.dir, "offline")
+
+    def write_offline_bundles(self):
+        for version in OFFLINE_VERSIONS:
+            offline_bundles.offline_bundle(os.path.join(self.repo_root, "skoala"), version, self.offline_dir,
+                                           helm=os.path.join(self.bin, "helm"))
+        log("offline bundles: %s under %s" % (", ".join(OFFLINE_VERSIONS), self.offline_dir))
 
     # --- clusters ----------------------------------------------------------
 
@@ -343,6 +443,11 @@ class Sandbox:
             "export SANDBOX_REPO_USERNAME=%s" % shq(REPO_USER),
             "export SANDBOX_REPO_PASSWORD=%s" % shq(self.state["repo_password"]),
             "export SANDBOX_DB_PASSWORD=%s" % shq(self.state["db_password"]),
+            "export SANDBOX_REGISTRY=%s" % shq(self.registry_url("open")),
+            "export SANDBOX_REGISTRY_AUTH=%s" % shq(self.registry_url("auth")),
+            "export SANDBOX_REGISTRY_USERNAME=%s" % shq(REGISTRY_USER),
+            "export SANDBOX_REGISTRY_PASSWORD=%s" % shq(self.state["registry_password"]),
+            "export SANDBOX_OFFLINE_DIR=%s" % shq(self.offline_dir),
             "export KUBECONFIG=%s" % shq(os.pathsep.join(self.kubeconfig(n) for n in self.state["clusters"])),
         ]
         lines += ["export %s=%s" % (k, shq(v)) for k, v in sorted(self.helm_env().items())]
@@ -357,6 +462,9 @@ class Sandbox:
         self.state.setdefault("db_password", DB_PASSWORD_SPECIALS + "-" + secrets.token_hex(4))
         self.generate_charts()
         self.start_repo()
+        self.start_registries()
+        self.start_containerd()
+        self.write_offline_bundles()
         names = self.cluster_names(workers)
         self.state.update(clusters=names, workers=workers, baseline=baseline)
         self.save()
@@ -386,6 +494,9 @@ class Sandbox:
             log("cluster %s: deleting" % name)
             self.delete_cluster(name)
         self.stop_repo()
+        for kind in ("open", "auth"):
+            self.stop_registry(kind)
+        self.stop_containerd()
         kwok_dir = os.path.join(self.dir, "kwok")
         shutil.rmtree(kwok_dir, ignore_errors=True)
         log("sandbox down")
@@ -401,6 +512,8 @@ class Sandbox:
             print("%-16s %-8s %s" % (name, "up" if ok else "down",
                                      "%s rev %s %s" % (rel["chart"], rel["revision"], rel["status"]) if rel else "-"))
         print("chart repo        %s" % ("up " + self.repo_url if self.repo_running() else "down"))
+        for kind, port in sorted(self.state.get("registry_ports", {}).items()):
+            print("registry %-8s %s" % (kind, "up 127.0.0.1:%d" % port if port_open(port) else "down"))
 
 
 FIXTURE_CRDS = [
@@ -429,6 +542,29 @@ http {
     }
   }
 }
+"""
+
+REGISTRY_CONF = """\
+# Written by tests/sandbox/sandbox.py
+version: 0.1
+log: {level: warn}
+storage:
+  filesystem: {rootdirectory: %(data)s}
+  delete: {enabled: true}
+http:
+  addr: 127.0.0.1:%(port)d
+  secret: %(secret)s
+"""
+
+CONTAINERD_CONF = """\
+# Written by tests/sandbox/sandbox.py: image store only, no CRI.
+version = 2
+root = "%(base)s/root"
+state = "%(base)s/state"
+[grpc]
+  address = "%(socket)s"
+[plugins."io.containerd.grpc.v1.cri"]
+  disable = true
 """
 
 NODE_MANIFEST = """\
@@ -518,6 +654,19 @@ def port_open(port):
     with socket.socket() as s:
         s.settimeout(0.5)
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    # A zombie child still answers signal 0; its /proc state says Z.
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as f:
+            return f.read().split()[2] != "Z"
+    except OSError:
+        return False
 
 
 def wait_for(predicate, timeout, what):
