@@ -18,7 +18,6 @@ import json
 import os
 import posixpath
 import re
-import shutil
 import tarfile
 
 BUNDLE_ENTRIES = ("hints.yaml", "images.tar", "original-chart")
@@ -276,10 +275,6 @@ def chartrepo_upload_url(repo_url):
         raise BundleError("skoala_repo_url %r is not a Harbor chartrepo URL (http[s]://<harbor>/chartrepo/<project>)"
                           % (repo_url,))
     return "%s%s/api/chartrepo/%s/charts" % (match.group(1), match.group(2) or "", match.group(3))
-
-
-def remove_tree(path):
-    shutil.rmtree(path, ignore_errors=True)
 
 
 # --- the plan of an offline upgrade ---------------------------------------------

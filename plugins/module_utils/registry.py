@@ -11,14 +11,9 @@ __metaclass__ = type
 import base64
 import json
 
-try:
-    from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-    from ansible.module_utils.six.moves.urllib.parse import urlencode
-    from ansible.module_utils.urls import open_url
-except ImportError:  # pragma: no cover - ansible is always there in practice
-    from urllib.error import HTTPError, URLError
-    from urllib.parse import urlencode
-    open_url = None
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from ansible.module_utils.six.moves.urllib.parse import urlencode
+from ansible.module_utils.urls import open_url
 
 MANIFEST_TYPES = ", ".join([
     "application/vnd.docker.distribution.manifest.v2+json",
@@ -58,7 +53,8 @@ class Registry:
         self.open = opener or open_url
         # Without TLS verification, plain HTTP is tried after HTTPS, as skopeo does.
         self.schemes = ["https"] if tls_verify else ["https", "http"]
-        self.tokens = {}
+        self.tokens = {}  # bearer token per scope
+        self.auth = {}  # Authorization header that worked, per scope
 
     # --- transport -------------------------------------------------------
 
@@ -119,7 +115,7 @@ class Registry:
                                          " (plain-HTTP registries need skoala_registry_tls_verify: false)"))
 
     def _authorised(self, method, url, headers, scope):
-        auth = self.tokens.get(("auth", scope))
+        auth = self.auth.get(scope)
         if auth:
             headers["Authorization"] = auth
         try:
@@ -134,7 +130,7 @@ class Registry:
                 auth = self._basic()
             else:
                 raise
-            self.tokens[("auth", scope)] = auth
+            self.auth[scope] = auth
             headers["Authorization"] = auth
             resp = self._open(method, url, headers)
         return resp.getcode() if hasattr(resp, "getcode") else resp.status, resp.headers, resp.read()

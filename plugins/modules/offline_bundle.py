@@ -125,6 +125,7 @@ bundles:
 
 import json
 import os
+import shutil
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -159,13 +160,13 @@ def package_root(module, path, work_dir):
         scratch = tempfile.mkdtemp(prefix="dce5-skoala-check-")
         return scratch, digest, False, bundles.extract_charts_only(path, scratch)
     staging = dest + ".partial"
-    bundles.remove_tree(staging)
+    shutil.rmtree(staging, ignore_errors=True)
     bundles.extract(path, staging)
     _unpack_nested(staging)
     with open(os.path.join(staging, bundles.MARKER), "w", encoding="utf-8") as f:
         json.dump({"sha512": digest, "package": path}, f)
     # An interrupted unpack leaves only *.partial: the marker moves in with the tree.
-    bundles.remove_tree(dest)
+    shutil.rmtree(dest, ignore_errors=True)
     os.rename(staging, dest)
     return dest, digest, True, False
 
@@ -199,7 +200,7 @@ def directory_root(module, path, work_dir):
         dest = tempfile.mkdtemp(prefix="dce5-skoala-check-")
         scratch, changed = True, False
     else:
-        bundles.remove_tree(dest)
+        shutil.rmtree(dest, ignore_errors=True)
         scratch, changed = False, True
     for tar_path in tars:
         rel = os.path.relpath(tar_path, path)[:-len(".bundle.tar")]

@@ -20,6 +20,7 @@ import urllib.request
 import pytest
 
 import offline_bundles
+import sandbox as sandbox_mod
 
 TARGET = "0.28.1"
 
@@ -243,7 +244,7 @@ def corrupt_tar(box, tmp_path, v):
 
 
 def registry_down(box, tmp_path, v):
-    v["skoala_offline_registry"] = "127.0.0.1:%d" % offline_free_port()
+    v["skoala_offline_registry"] = "127.0.0.1:%d" % sandbox_mod.free_port()
     return ["registry %s is not reachable" % v["skoala_offline_registry"], "skoala_offline_registry"]
 
 
@@ -257,11 +258,6 @@ def image_missing(box, tmp_path, v):
                                          helm=os.path.join(box.bin, "helm"), drop=["sesame"])
     v["skoala_offline_bundle"] = out["tar"]
     return ["/skoala/sesame:v0.28.1", "neither in the bundle %s" % out["tar"], "charts: skoala"]
-
-
-def offline_free_port():
-    import sandbox
-    return sandbox.free_port()
 
 
 BAD_INPUT = [charts_syncer_missing, bundle_missing, checksum_mismatch, corrupt_tar, registry_down,

@@ -198,8 +198,8 @@ class Sandbox:
                            check=True, stderr=subprocess.DEVNULL)
             auth = "auth:\n  htpasswd: {realm: sandbox, path: %s}\n" % htpasswd
         conf = os.path.join(base, "config.yml")
-        write(conf, REGISTRY_CONF % {"data": os.path.join(base, "data"), "port": port,
-                                     "secret": secrets.token_hex(16)} + auth)
+        write_private(conf, REGISTRY_CONF % {"data": os.path.join(base, "data"), "port": port,
+                                             "secret": secrets.token_hex(16)} + auth)
         with open(os.path.join(base, "registry.log"), "ab") as out:
             proc = subprocess.Popen(["docker-registry", "serve", conf], stdout=out, stderr=out,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
@@ -207,13 +207,7 @@ class Sandbox:
         wait_for(lambda: port_open(port), 20, "registry %s on port %d" % (kind, port))
 
     def stop_registry(self, kind):
-        try:
-            with open(os.path.join(self.registry_dir(kind), "pid"), encoding="utf-8") as f:
-                pid = int(f.read())
-            os.kill(pid, signal.SIGTERM)
-            wait_for(lambda: not pid_alive(pid), 20, "registry %s to stop" % kind)
-        except (OSError, ValueError):
-            pass
+        stop_daemon(os.path.join(self.registry_dir(kind), "pid"), "registry " + kind)
 
     def reset_registries(self):
         """Empty registries: stopped, storage removed, started (the registry
@@ -246,13 +240,7 @@ class Sandbox:
         self.state["containerd"] = True
 
     def stop_containerd(self):
-        try:
-            with open(os.path.join(self.dir, "containerd", "pid"), encoding="utf-8") as f:
-                pid = int(f.read())
-            os.kill(pid, signal.SIGTERM)
-            wait_for(lambda: not pid_alive(pid), 20, "containerd to stop")
-        except (OSError, ValueError):
-            pass
+        stop_daemon(os.path.join(self.dir, "containerd", "pid"), "containerd")
 
     @property
     def offline_dir(self):
@@ -667,6 +655,18 @@ def pid_alive(pid):
             return f.read().split()[2] != "Z"
     except OSError:
         return False
+
+
+def stop_daemon(pid_file, what):
+    """SIGTERM the process whose pid the file holds, and wait for it; a
+    missing file or a process already gone is fine."""
+    try:
+        with open(pid_file, encoding="utf-8") as f:
+            pid = int(f.read())
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        return
+    wait_for(lambda: not pid_alive(pid), 20, what + " to stop")
 
 
 def wait_for(predicate, timeout, what):
