@@ -23,6 +23,9 @@ MANIFEST_TYPES = ", ".join([
 ])
 
 
+ANY_SCOPE = "*"
+
+
 class RegistryError(Exception):
     """A registry problem; messages name the registry and never a secret."""
 
@@ -115,7 +118,7 @@ class Registry:
                                          " (plain-HTTP registries need skoala_registry_tls_verify: false)"))
 
     def _authorised(self, method, url, headers, scope):
-        auth = self.auth.get(scope)
+        auth = self.auth.get(scope) or self.auth.get(ANY_SCOPE)
         if auth:
             headers["Authorization"] = auth
         try:
@@ -125,12 +128,13 @@ class Registry:
                 raise
             scheme, params = _challenge(exc.headers.get("WWW-Authenticate", ""))
             if scheme == "bearer" and "realm" in params:
-                auth = "Bearer %s" % self._token(params, scope)
+                auth, key = "Bearer %s" % self._token(params, scope), scope
             elif scheme == "basic" and self.username:
-                auth = self._basic()
+                # Basic credentials hold for every repository: no challenge per image.
+                auth, key = self._basic(), ANY_SCOPE
             else:
                 raise
-            self.auth[scope] = auth
+            self.auth[key] = auth
             headers["Authorization"] = auth
             resp = self._open(method, url, headers)
         return resp.getcode() if hasattr(resp, "getcode") else resp.status, resp.headers, resp.read()

@@ -133,8 +133,9 @@ from ansible_collections.dce5.skoala.plugins.module_utils import bundle as bundl
 
 
 def package_root(module, path, work_dir):
-    """Verify and unpack a package; return (root, sha512, changed, scratch)
-    where scratch, in check mode, maps bundle directories to their images."""
+    """Verify and unpack a package; return (root, sha512, changed, scanned).
+    ``scanned`` is set in check mode only: bundle directory -> its images,
+    read inside the archive (images.tar is not unpacked)."""
     params = module.params
     name = os.path.basename(path)
     digest = bundles.sha512_of(path)
@@ -155,7 +156,7 @@ def package_root(module, path, work_dir):
     stem = name[:-4] if name.endswith(".tar") else name
     dest = os.path.join(work_dir, stem)
     if _marker(dest) == digest:
-        return dest, digest, False, False
+        return dest, digest, False, None
     if module.check_mode:
         scratch = tempfile.mkdtemp(prefix="dce5-skoala-check-")
         return scratch, digest, False, bundles.extract_charts_only(path, scratch)
@@ -168,7 +169,7 @@ def package_root(module, path, work_dir):
     # An interrupted unpack leaves only *.partial: the marker moves in with the tree.
     shutil.rmtree(dest, ignore_errors=True)
     os.rename(staging, dest)
-    return dest, digest, True, False
+    return dest, digest, True, None
 
 
 def _marker(dest):
@@ -220,7 +221,7 @@ def bundle_tar(bundle_dir, roots):
 
 
 def describe(roots, scanned=None):
-    dirs = sorted(scanned) if scanned else [d for root in roots for d in bundles.find(root)[0]]
+    dirs = sorted(scanned) if scanned is not None else [d for root in roots for d in bundles.find(root)[0]]
     if not dirs:
         raise bundles.BundleError("%s holds no chart bundle (a directory with %s)"
                                   % (roots[0], ", ".join(bundles.BUNDLE_ENTRIES)))
@@ -230,8 +231,8 @@ def describe(roots, scanned=None):
         name, version = bundles.chart_meta(chart_dir)
         if name in charts:
             raise bundles.BundleError("%s holds chart %s twice (%s and %s)" % (roots[0], name, charts[name], chart_dir))
-        images_tar = None if scanned else os.path.join(bundle_dir, "images.tar")
-        listed = scanned[bundle_dir] if scanned else bundles.docker_archive_images(images_tar)
+        images_tar = None if scanned is not None else os.path.join(bundle_dir, "images.tar")
+        listed = scanned[bundle_dir] if scanned is not None else bundles.docker_archive_images(images_tar)
         images = [dict(image, archive=images_tar) for image in listed]
         found.append({"chart": name, "version": version, "dir": bundle_dir, "chart_dir": chart_dir,
                       "images_tar": images_tar, "images": images, "bundle_tar": bundle_tar(bundle_dir, roots)})
@@ -264,8 +265,8 @@ def main():
             digest = ""
         else:
             root, digest, changed, scanned = package_root(module, path, work_dir)
-            roots, scratch = [root], bool(scanned)
-        found, charts, versions = describe(roots, scanned if scratch else None)
+            roots, scratch = [root], scanned is not None
+        found, charts, versions = describe(roots, scanned)
     except (bundles.BundleError, OSError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=changed, root=roots[-1], sha512=digest, scratch=scratch,

@@ -208,6 +208,11 @@ class Sandbox:
 
     def stop_registry(self, kind):
         stop_daemon(os.path.join(self.registry_dir(kind), "pid"), "registry " + kind)
+        # A Go program's main thread turns zombie before its other threads let
+        # go of the listening socket: only a closed port means it is gone.
+        port = self.state.get("registry_ports", {}).get(kind)
+        if port:
+            wait_for(lambda: not port_open(port), 20, "registry %s to close port %d" % (kind, port))
 
     def reset_registries(self):
         """Empty registries: stopped, storage removed, started (the registry

@@ -64,6 +64,16 @@ def test_basic_challenge_then_credentials():
     assert script.calls[1][2]["Authorization"] == "Basic YWRtaW46cHc="
 
 
+def test_basic_credentials_are_reused_for_every_repository():
+    manifest = json.dumps({"config": {"digest": "sha256:abc"}}).encode()
+    script = Script(http_error("u", 401, {"WWW-Authenticate": 'Basic realm="r"'}), Resp(manifest), Resp(manifest))
+    reg = Registry("reg", "admin", "pw", opener=script)
+    assert reg.config_digest("skoala/hive", "v1") == "sha256:abc"
+    assert reg.config_digest("skoala/sesame", "v1") == "sha256:abc"
+    assert len(script.calls) == 3  # one challenge, then credentials sent up front
+    assert script.calls[2][2]["Authorization"] == "Basic YWRtaW46cHc="
+
+
 def test_bearer_challenge_fetches_a_token_with_scope():
     challenge = {"WWW-Authenticate": 'Bearer realm="https://h/service/token",service="harbor-registry"'}
     manifest = {"config": {"digest": "sha256:abc"}}
