@@ -12,6 +12,7 @@ install of skoala / skoala-init.
 """
 import argparse
 import concurrent.futures
+import fcntl
 import json
 import os
 import pwd
@@ -269,6 +270,17 @@ class Sandbox:
     def cluster_healthy(self, name):
         if not os.path.exists(self.kubeconfig(name)):
             return False
+        # A component can die at start while the API server answers: kwokctl
+        # picks free ports per component, and another sandbox starting at the
+        # same time may take one first (seen: a scheduler that never ran).
+        pid_dir = os.path.join(self.dir, "kwok", "clusters", name, "pids")
+        pid_files = os.listdir(pid_dir) if os.path.isdir(pid_dir) else []
+        for pid_file in pid_files:
+            with open(os.path.join(pid_dir, pid_file), encoding="utf-8") as f:
+                pid = f.read().strip()
+            if not pid.isdigit() or not pid_alive(int(pid)):
+                log("cluster %s: %s is not running" % (name, pid_file[:-len(".pid")]))
+                return False
         res = self.kubectl(name, "get", "--raw", "/readyz", "--request-timeout=5s", capture=True, check=False)
         return res.returncode == 0
 
@@ -279,6 +291,22 @@ class Sandbox:
         return path
 
     def create_cluster(self, name, stages):
+        # kwokctl picks its ports by probing for free ones, so two sandboxes
+        # creating clusters at once can pick the same port; one lock per
+        # machine keeps creations apart, and a component that still lost its
+        # port shows as a dead pid, which cluster_healthy catches.
+        with open(os.path.join(self.cache, "kwokctl-create.lock"), "w", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for _ in range(3):
+                self._create_cluster(name, stages)
+                time.sleep(1)  # a component that lost its port exits within a second
+                if self.cluster_healthy(name):
+                    return
+                self.delete_cluster(name)
+            raise RuntimeError("cluster %s: a component keeps failing to start; see %s" % (
+                name, os.path.join(self.dir, "kwok", "clusters", name, "logs")))
+
+    def _create_cluster(self, name, stages):
         b = self.bin
         self.run(os.path.join(b, "kwokctl"), "create", "cluster", "--name", name,
                  "--runtime", "binary",
@@ -305,10 +333,9 @@ class Sandbox:
                 log("cluster %s (%d/%d): running" % (name, i, len(names)))
                 continue
             if name in known:
-                log("cluster %s (%d/%d): not answering, restarting" % (name, i, len(names)))
-                self.run(os.path.join(self.bin, "kwokctl"), "start", "cluster", "--name", name, check=False, capture=True)
-                if wait_for(lambda: self.cluster_healthy(name), 60, None):
-                    continue
+                # Not restarted in place: its ports are fixed in its config,
+                # and the one a component lost may now belong to another process.
+                log("cluster %s (%d/%d): not healthy, recreating" % (name, i, len(names)))
                 self.delete_cluster(name)
             log("cluster %s (%d/%d): creating" % (name, i, len(names)))
             self.create_cluster(name, stages)
