@@ -23,13 +23,14 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(VBIN):$(PATH)
 export DCE5_SKOALA_CACHE := $(CACHE)
 
-.PHONY: help venv tools collection sandbox sandbox-down sandbox-status demo test test-unit test-integration lint build clean
+.PHONY: help venv tools collection sandbox sandbox-down sandbox-status demo test test-unit test-integration lint build bench clean
 
 help:
 	@echo "make demo          sandbox clusters + the real upgrade playbook"
 	@echo "make test          every test (unit, integration on the sandbox, lint)"
 	@echo "make sandbox       start or reset the sandbox (WORKERS=$(WORKERS) BASELINE=$(BASELINE))"
 	@echo "make sandbox-down  stop every sandbox process"
+	@echo "make bench         manual procedure vs playbook, N=1,2,4 workers (BENCH_WORKERS, BENCH_REPS)"
 
 $(VBIN)/.installed: requirements.txt requirements-test.txt
 	@echo "== virtualenv $(VENV)"
@@ -71,6 +72,10 @@ lint: venv collection
 	@$(VBIN)/ansible-lint --offline -q
 
 test: test-unit lint test-integration
+
+bench: venv collection tools
+	@$(VBIN)/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	@$(VBIN)/python bench/run.py
 
 build: venv
 	@$(VBIN)/ansible-galaxy collection build --force

@@ -5,7 +5,7 @@
 printing progress (ready/total and what is still waited for) as it goes.
 
 An action plugin rather than a module so progress reaches the operator
-while waiting; each poll runs kubernetes.core.k8s_info on the target host.
+while waiting; each poll runs dce5.skoala.workloads_info on the target host.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -38,15 +38,15 @@ ARGUMENT_SPEC = dict(
 class ActionModule(ActionBase):
     _supports_check_mode = True
 
-    def _list(self, args, kind, task_vars):
-        module_args = {"kind": kind, "namespace": args["namespace"], "api_version": "apps/v1"}
+    def _list(self, args, task_vars):
+        module_args = {"namespace": args["namespace"], "kinds": args["kinds"]}
         for key in ("kubeconfig", "context"):
             if args.get(key):
                 module_args[key] = args[key]
-        result = self._execute_module(module_name="kubernetes.core.k8s_info", module_args=module_args,
+        result = self._execute_module(module_name="dce5.skoala.workloads_info", module_args=module_args,
                                       task_vars=task_vars)
         if result.get("failed"):
-            raise AnsibleActionFail("reading %s in %s failed: %s" % (kind, args["namespace"], result.get("msg")))
+            raise AnsibleActionFail("reading %s failed: %s" % (", ".join(args["kinds"]), result.get("msg")))
         return result.get("resources") or []
 
     def run(self, tmp=None, task_vars=None):
@@ -63,9 +63,7 @@ class ActionModule(ActionBase):
         last = None
         started = time.time()
         while True:
-            objects = []
-            for kind in args["kinds"]:
-                objects.extend(self._list(args, kind, task_vars))
+            objects = self._list(args, task_vars)
             state = workloads.readiness(objects)
             line = "%d/%d ready" % (state["ready"], state["total"])
             if state["waiting"]:

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
 
 import yaml
@@ -79,6 +80,44 @@ def kubeconfig_summary(config, context=None):
             if isinstance(cluster, dict) and cluster.get("name") == cluster_name:
                 server = (cluster.get("cluster") or {}).get("server")
     return {"valid": True, "contexts": contexts, "context": chosen, "context_found": found, "server": server}
+
+
+def kubeconfig_file_problem(path, exists, is_file, readable):
+    """What is wrong with the kubeconfig file, or None."""
+    if not exists:
+        what = "does not exist"
+    elif not is_file:
+        what = "is not a regular file"
+    elif not readable:
+        what = "is not readable"
+    else:
+        return None
+    return "skoala_kubeconfig %s %s; point skoala_kubeconfig at this cluster's kubeconfig file." % (path, what)
+
+
+def kubeconfig_context_problem(path, summary):
+    """What is wrong with the chosen context of a kubeconfig_summary, or None."""
+    if summary["valid"] and summary["context_found"]:
+        return None
+    chosen = ("context %s (skoala_kube_context)" % summary["context"]) if summary["context"] else "no current-context"
+    return "%s not found in %s (it has: %s); set skoala_kube_context to one of them." % (
+        chosen, path, ", ".join(summary["contexts"]) or "no contexts")
+
+
+def unreachable_message(host, summary, path, error):
+    error = " ".join(str(error).split())
+    if len(error) > 400:
+        error = error[:397] + "..."
+    return ("%s: cannot reach the API server %s (kubeconfig %s, context %s): %s. "
+            "Check the cluster is up and the kubeconfig points at it."
+            % (host, summary.get("server") or "?", path, summary.get("context"), error or "unknown error"))
+
+
+def statefulset_readiness(sts):
+    """found/ready/replicas of a StatefulSet as the API returns it."""
+    return {"found": True,
+            "ready": (sts.get("status") or {}).get("readyReplicas") or 0,
+            "replicas": (sts.get("spec") or {}).get("replicas", 1)}
 
 
 def _is_int(value):
@@ -337,4 +376,37 @@ def expected_images(image_tags):
     for key, tag in (image_tags or {}).items():
         name = key[: -len(".image.tag")] if key.endswith(".image.tag") else key
         out[WORKLOAD_OF_VALUE.get(name, name)] = tag
+    return out
+
+
+def helm_machine(host, host_vars):
+    """Where a host's helm runs, as a key: Helm keeps its repositories per
+    machine and user, so hosts with the same key share one repository list."""
+    if host_vars.get("ansible_connection") == "local":
+        return "local"
+    return "%s@%s:%s" % (host_vars.get("ansible_user") or "", host_vars.get("ansible_host") or host,
+                         host_vars.get("ansible_port") or "")
+
+
+def one_per_machine(hosts, all_host_vars):
+    """The first of ``hosts`` on each machine helm runs on, in order."""
+    seen = set()
+    chosen = []
+    for host in hosts:
+        key = helm_machine(host, all_host_vars[host])
+        if key not in seen:
+            seen.add(key)
+            chosen.append(host)
+    return chosen
+
+
+def backup_private_files(files, cluster, time):
+    """The values and metadata files of ``backup_files`` as name/content
+    pairs for the private_files module (one call writes them all)."""
+    out = [{"name": v["values_file"].rsplit("/", 1)[-1], "content": v["content"]} for v in files["values"]]
+    for m in files["meta"]:
+        # Through JSON: Ansible's tagged strings are not plain str for yaml.safe_dump.
+        meta = json.loads(json.dumps(dict(m["meta"], cluster=cluster, time=time)))
+        out.append({"name": m["meta_file"].rsplit("/", 1)[-1],
+                    "content": yaml.safe_dump(meta, default_flow_style=False, sort_keys=True)})
     return out

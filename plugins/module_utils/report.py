@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 from ansible_collections.dce5.skoala.plugins.module_utils import fleet
 
 SCHEMA_VERSION = 1
@@ -95,3 +97,13 @@ def markdown(doc):
 def report_input(host_vars):
     """The part of a host's variables the report reads."""
     return {"plans": host_vars.get("skoala_plans") or [], "report": host_vars.get("skoala_report") or {}}
+
+
+def files(doc):
+    """The report files of a document: name -> content. ``latest.*`` are
+    copies, not links, so they survive copying the directory anywhere."""
+    as_json = json.dumps(doc, indent=2, sort_keys=True, separators=(",", ": ")) + "\n"
+    as_markdown = markdown(doc)
+    name = "skoala-upgrade-%s" % doc["run_id"]
+    return {name + ".json": as_json, name + ".md": as_markdown, "latest.json": as_json, "latest.md": as_markdown}
+

@@ -13,7 +13,7 @@ module: wait_ready
 short_description: Wait for the Deployments and StatefulSets of a namespace, showing progress
 version_added: 0.1.0
 description:
-  - Polls the namespace with M(kubernetes.core.k8s_info) until every
+  - Polls the namespace with M(dce5.skoala.workloads_info) until every
     Deployment and StatefulSet is ready (updated, available, old replicas
     gone), printing C(ready/total) and what is still waited for whenever it
     changes.

@@ -1,4 +1,5 @@
 import json
+import os
 
 from ansible_collections.dce5.skoala.plugins.module_utils import report, versions
 
@@ -51,3 +52,15 @@ def test_report_input_reads_only_what_it_needs():
     assert report.report_input({"skoala_plans": [1], "skoala_report": {"a": 1}, "x": 2}) == {
         "plans": [1], "report": {"a": 1}}
     assert report.report_input({}) == {"plans": [], "report": {}}
+
+
+def _doc():
+    return report.document({"w1": {"plans": [], "results": {}}}, "20260101T000000Z", "0.28.1")
+
+
+def test_report_files_names_and_latest_copies():
+    out = report.files(report.document({}, "R1"))
+    assert sorted(out) == ["latest.json", "latest.md", "skoala-upgrade-R1.json", "skoala-upgrade-R1.md"]
+    assert out["latest.json"] == out["skoala-upgrade-R1.json"]
+    assert json.loads(out["latest.json"])["run_id"] == "R1"
+

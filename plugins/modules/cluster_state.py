@@ -1,0 +1,178 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dce5.skoala contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: cluster_state
+short_description: Read what preflight needs to know of one cluster, read-only, in one call
+version_added: 0.1.0
+description:
+  - Checks the kubeconfig file (exists, is a regular readable file, has the
+    context) and summarises it without credentials.
+  - Asks the API server for the release namespace, which proves the cluster
+    answers; reads the MySQL StatefulSet skoala keeps its data in, the pods
+    of the release namespace, and whether an insight-agent release exists
+    (from Helm's release Secrets).
+  - One call instead of a C(stat), a C(slurp) and up to four
+    M(kubernetes.core.k8s_info) calls per cluster, which is most of the time
+    of a run that has nothing to upgrade. Helm releases themselves are still
+    read with M(kubernetes.core.helm_info).
+  - Changes nothing, in any mode.
+author:
+  - dce5.skoala contributors
+options:
+  cluster:
+    description: Name of the cluster in messages (the inventory host).
+    type: str
+    required: true
+  kubeconfig:
+    description: Path of the cluster's kubeconfig file.
+    type: path
+    required: true
+  context:
+    description: Context in the kubeconfig; the current context if not set.
+    type: str
+  namespace:
+    description: The release namespace.
+    type: str
+    default: skoala-system
+  mysql:
+    description: The StatefulSet to read, as C(namespace) and C(name); not read when not set.
+    type: dict
+  pods:
+    description: Whether to list the pods of O(namespace) that are not ready.
+    type: bool
+    default: false
+  insight:
+    description: The insight-agent release to look for, as C(namespace) and C(release); not looked for when not set.
+    type: dict
+"""
+
+EXAMPLES = r"""
+- name: Read the cluster
+  dce5.skoala.cluster_state:
+    cluster: "{{ inventory_hostname }}"
+    kubeconfig: "{{ skoala_kubeconfig }}"
+    mysql: {namespace: mcamel-system, name: mcamel-common-mysql-cluster-mysql}
+    pods: true
+  register: skoala_cluster
+"""
+
+RETURN = r"""
+kubeconfig:
+  description: The kubeconfig without credentials.
+  returned: always
+  type: dict
+  sample: {context: kind-global, contexts: [kind-global], server: "https://10.0.0.1:6443"}
+namespace_exists:
+  description: Whether the release namespace exists.
+  returned: success
+  type: bool
+mysql:
+  description: The StatefulSet's C(found), C(ready) and C(replicas); empty when not read.
+  returned: success
+  type: dict
+  sample: {found: true, ready: 1, replicas: 1}
+unready_pods:
+  description: Pods of the release namespace that are not Ready, as C(name (phase)).
+  returned: success
+  type: list
+  elements: str
+insight_found:
+  description: Whether the insight-agent release exists; null when not looked for.
+  returned: success
+  type: bool
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.yaml import yaml_load
+from ansible_collections.dce5.skoala.plugins.module_utils import fleet
+from ansible_collections.dce5.skoala.plugins.module_utils.kube import (
+    KUBERNETES_IMPORT_ERROR, ApiException, client, api_client)
+
+
+def read_kubeconfig(module, cluster, path, context):
+    problem = fleet.kubeconfig_file_problem(path, os.path.exists(path), os.path.isfile(path),
+                                            os.access(path, os.R_OK))
+    if problem:
+        module.fail_json(msg="%s: %s" % (cluster, problem))
+    try:
+        with open(path, encoding="utf-8") as f:
+            parsed = yaml_load(f)
+    except Exception:  # pylint: disable=broad-except
+        parsed = None
+    summary = fleet.kubeconfig_summary(parsed, context)
+    problem = fleet.kubeconfig_context_problem(path, summary)
+    if problem:
+        module.fail_json(msg="%s: %s" % (cluster, problem), kubeconfig=summary)
+    return summary
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            cluster=dict(type="str", required=True),
+            kubeconfig=dict(type="path", required=True, no_log=False),
+            context=dict(type="str"),
+            namespace=dict(type="str", default="skoala-system"),
+            mysql=dict(type="dict"),
+            pods=dict(type="bool", default=False),
+            insight=dict(type="dict"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    summary = read_kubeconfig(module, p["cluster"], p["kubeconfig"], p["context"])
+    if KUBERNETES_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+    result = dict(changed=False, kubeconfig=summary, mysql={}, unready_pods=[], insight_found=None)
+    try:
+        api = api_client(p["kubeconfig"], p["context"])
+        core = client.CoreV1Api(api)
+        try:
+            core.read_namespace(p["namespace"], _request_timeout=30)
+            result["namespace_exists"] = True
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+            result["namespace_exists"] = False
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg=fleet.unreachable_message(p["cluster"], summary, p["kubeconfig"], exc), kubeconfig=summary)
+
+    try:
+        if p["mysql"]:
+            result["mysql"] = read_statefulset(api, p["mysql"]["namespace"], p["mysql"]["name"])
+        if p["pods"] and result["namespace_exists"]:
+            pods = core.list_namespaced_pod(p["namespace"], _request_timeout=30)
+            result["unready_pods"] = fleet.unready_pods(api.sanitize_for_serialization(pods).get("items"))
+        if p["insight"]:
+            found = core.list_namespaced_secret(
+                p["insight"]["namespace"], label_selector="owner=helm,name=%s" % p["insight"]["release"], limit=1,
+                _request_timeout=30)
+            result["insight_found"] = bool(found.items)
+    except ApiException as exc:
+        module.fail_json(msg="%s: reading the cluster failed: %s %s" % (p["cluster"], exc.status, exc.reason),
+                         kubeconfig=summary)
+    module.exit_json(**result)
+
+
+def read_statefulset(api, namespace, name):
+    try:
+        sts = client.AppsV1Api(api).read_namespaced_stateful_set(name, namespace, _request_timeout=30)
+    except ApiException as exc:
+        if exc.status == 404:
+            return {"found": False, "ready": 0, "replicas": 0}
+        raise
+    return fleet.statefulset_readiness(api.sanitize_for_serialization(sts))
+
+
+if __name__ == "__main__":
+    main()
