@@ -23,13 +23,18 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(VBIN):$(PATH)
 export DCE5_SKOALA_CACHE := $(CACHE)
 
-.PHONY: help venv tools collection sandbox sandbox-down sandbox-status demo test test-unit test-integration lint build bench clean
+VERSION    := $(shell sed -n 's/^version: *//p' galaxy.yml)
+
+.PHONY: help venv tools collection sandbox sandbox-down sandbox-status demo test test-unit test-integration lint \
+        ansible-lint changelog-lint ansible-doc docs-check sanity docs changelog ee build bench clean
 
 help:
 	@echo "make demo          sandbox clusters + the real upgrade playbook"
 	@echo "make test          every test (unit, integration on the sandbox, lint)"
 	@echo "make sandbox       start or reset the sandbox (WORKERS=$(WORKERS) BASELINE=$(BASELINE))"
 	@echo "make sandbox-down  stop every sandbox process"
+	@echo "make lint          ansible-lint, changelog lint, ansible-doc, docs check, ansible-test sanity"
+	@echo "make docs          regenerate docs/variables.md and docs/modules.md"
 	@echo "make bench         manual procedure vs playbook, N=1,2,4 workers (BENCH_WORKERS, BENCH_REPS)"
 
 $(VBIN)/.installed: requirements.txt requirements-test.txt
@@ -67,11 +72,55 @@ test-integration: venv collection tools
 	@echo "== integration tests (sandbox clusters)"
 	@$(VBIN)/python -m pytest -q tests/integration
 
-lint: venv collection
-	@echo "== ansible-lint"
+# Conformance: ansible-lint (production profile), changelog fragments,
+# ansible-doc of every module and role, generated docs up to date, and
+# ansible-test sanity (a few minutes the first time, about one warm).
+lint: ansible-lint changelog-lint ansible-doc docs-check sanity
+
+ansible-lint: venv collection
+	@echo "== ansible-lint (production profile)"
 	@$(VBIN)/ansible-lint --offline -q
 
-test: test-unit lint test-integration
+changelog-lint: venv
+	@echo "== antsibull-changelog lint"
+	@$(VBIN)/antsibull-changelog lint
+
+ansible-doc: venv collection
+	@echo "== ansible-doc"
+	@$(VBIN)/python tests/conformance/ansible_doc.py
+
+docs-check: venv
+	@echo "== generated docs up to date"
+	@$(VBIN)/python tests/conformance/gen_docs.py --check
+
+sanity: venv
+	@echo "== ansible-test sanity (python 3.11, local)"
+	@bash tests/conformance/sanity.sh
+
+# Regenerate docs/variables.md and docs/modules.md from the argument specs
+# and the modules' DOCUMENTATION.
+docs: venv
+	@$(VBIN)/python tests/conformance/gen_docs.py
+
+# changelogs/changelog.yaml and CHANGELOG.rst for the version in galaxy.yml;
+# fragments are kept, and a re-run adds new ones to that version.
+changelog: venv
+	@$(VBIN)/antsibull-changelog release --version $(VERSION)
+
+# Stage ee-build/ (the collection tarball and the sandbox's helm binary) and
+# render the execution environment's build context with ansible-builder
+# (its own virtualenv). Building the image needs podman or docker.
+BUILDER_VENV := $(CACHE)/venv-builder
+ee: venv tools
+	@test -x $(BUILDER_VENV)/bin/ansible-builder || { $(PYTHON) -m venv $(BUILDER_VENV) && \
+	  $(BUILDER_VENV)/bin/pip install --quiet --disable-pip-version-check ansible-builder; }
+	@rm -rf ee-build && mkdir -p ee-build
+	@$(VBIN)/ansible-galaxy collection build --force --output-path ee-build >/dev/null
+	@mv ee-build/dce5-skoala-$(VERSION).tar.gz ee-build/dce5-skoala.tar.gz
+	@cp $(CACHE)/bin/helm ee-build/helm
+	@rm -rf $(CACHE)/ee-context
+	@$(BUILDER_VENV)/bin/ansible-builder create -f execution-environment.yml -c $(CACHE)/ee-context --output-filename Containerfile
+	@echo "build context: $(CACHE)/ee-context"
 
 bench: venv collection tools
 	@$(VBIN)/pip install --quiet --disable-pip-version-check -r bench/requirements.txt

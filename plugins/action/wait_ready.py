@@ -75,8 +75,8 @@ class ActionModule(ActionBase):
                 break
             if time.time() >= deadline:
                 result.update(failed=True, ready=state["ready"], total=state["total"], waiting=state["waiting"],
-                              msg="%s: %s not ready after %ss: %s" % (host, label, args["timeout"],
-                                                                   ", ".join(state["waiting"])))
+                              msg="%s: %s not ready after %ss: %s" % (
+                                  host, label, args["timeout"], ", ".join(state["waiting"])))
                 return result
             time.sleep(args["interval"])
         mismatches = workloads.image_mismatches(objects, args["expected_images"])

@@ -202,7 +202,7 @@ def split_ref(ref):
         colon = name.rfind(":")
         if colon > slash:
             name, tag = name[:colon], name[colon + 1:]
-    first, _, rest = name.partition("/")
+    first, dummy, rest = name.partition("/")
     if rest and ("." in first or ":" in first or first == "localhost"):
         return first, rest, tag
     return "", name, tag
@@ -210,7 +210,7 @@ def split_ref(ref):
 
 def target_ref(ref, registry, repository):
     """Where charts-syncer puts an image: ``<registry>/<repository>/<name>:<tag>``."""
-    _, path, tag = split_ref(ref)
+    dummy, path, tag = split_ref(ref)
     name = path.rsplit("/", 1)[-1]
     parts = [registry.rstrip("/")] + ([repository.strip("/")] if repository.strip("/") else []) + [name]
     return "/".join(parts) + ":" + tag

@@ -15,7 +15,10 @@ __metaclass__ = type
 import json
 import re
 
-import yaml
+try:
+    import yaml
+except ImportError:  # only the filter plugin uses this, on the controller, where ansible-core brings PyYAML
+    yaml = None
 
 from ansible_collections.dce5.skoala.plugins.module_utils import versions
 
@@ -217,7 +220,10 @@ TABLE_COLUMNS = ("cluster", "component", "current", "target", "action", "steps",
 def table(rows, columns=TABLE_COLUMNS):
     """A plain text table, one string per line (what debug prints well)."""
     widths = [max([len(c)] + [len(str(r[c])) for r in rows]) for c in columns]
-    line = lambda cells: "  ".join(str(v).ljust(w) for v, w in zip(cells, widths)).rstrip()  # noqa: E731
+
+    def line(cells):
+        return "  ".join(str(v).ljust(w) for v, w in zip(cells, widths)).rstrip()
+
     out = [line([c.upper() for c in columns]), line(["-" * w for w in widths])]
     out += [line([r[c] for c in columns]) for r in rows]
     return out

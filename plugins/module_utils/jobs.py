@@ -11,8 +11,15 @@ __metaclass__ = type
 import copy
 import hashlib
 import json
+import traceback
 
-import yaml
+try:
+    import yaml
+except ImportError:  # reported by the module (missing_required_lib)
+    yaml = None
+    YAML_IMPORT_ERROR = traceback.format_exc()
+else:
+    YAML_IMPORT_ERROR = None
 
 MANAGED_BY = "dce5.skoala"
 LABEL_COMPONENT = "dce5.skoala/component"
@@ -39,10 +46,10 @@ def parse_dsn(dsn):
     if slash < 0:
         raise DsnError("the database DSN has no /database part")
     head, tail = dsn[:slash], dsn[slash + 1:]
-    dbname, _, params = tail.partition("?")
+    dbname, dummy, params = tail.partition("?")
     at = head.rfind("@")
     userinfo, address = (head[:at], head[at + 1:]) if at >= 0 else ("", head)
-    user, _, password = userinfo.partition(":")
+    user, dummy, password = userinfo.partition(":")
     net, addr = address, ""
     if "(" in address and address.endswith(")"):
         net, addr = address[:address.index("(")], address[address.index("(") + 1:-1]
@@ -85,7 +92,7 @@ def labels(sweet):
 def image_ref(repository, tag, registry=None):
     """``registry`` replaces the registry part of ``repository`` (offline)."""
     if registry:
-        first, _, rest = repository.partition("/")
+        first, dummy, rest = repository.partition("/")
         if rest and ("." in first or ":" in first or first == "localhost"):
             repository = rest
         repository = registry.rstrip("/") + "/" + repository
@@ -218,7 +225,7 @@ def describe(job, pods):
     lines = []
     for c in (job or {}).get("status", {}).get("conditions") or []:
         lines.append("condition %s=%s %s: %s" % (c.get("type"), c.get("status"), c.get("reason") or "",
-                                                  c.get("message") or ""))
+                                                 c.get("message") or ""))
     for pod in pods or []:
         status = pod.get("status") or {}
         waiting = []

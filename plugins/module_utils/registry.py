@@ -37,7 +37,7 @@ def _reason(exc):
 
 def _challenge(header):
     """'Bearer realm="x",service="y"' -> ('bearer', {'realm': 'x', 'service': 'y'})."""
-    scheme, _, rest = (header or "").partition(" ")
+    scheme, dummy, rest = (header or "").partition(" ")
     params = {}
     for part in rest.split(","):
         key, sep, value = part.strip().partition("=")
@@ -143,7 +143,7 @@ class Registry:
 
     def ping(self):
         """Fail unless the registry answers and accepts the credentials."""
-        status, _, _ = self.request("GET", "/v2/")
+        status, dummy, dummy2 = self.request("GET", "/v2/")
         if status == 404:
             raise RegistryError("registry %s does not speak the registry API v2 (no /v2/)" % self.host)
 

@@ -86,7 +86,7 @@ def markdown(doc):
         "- result: **%s** (%s)" % (doc["result"], ", ".join("%s %d" % kv for kv in sorted(doc["counts"].items()))),
         "",
         "| " + " | ".join(COLUMNS) + " |",
-        "|" + "|".join("---" for _ in COLUMNS) + "|",
+        "|" + "|".join("---" for dummy in COLUMNS) + "|",
     ]
     for r in doc["releases"]:
         cells = _cells(r)

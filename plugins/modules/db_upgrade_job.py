@@ -28,7 +28,7 @@ description:
     C(changed=false). A failed earlier attempt is replaced.
   - An action plugin of the same name prints progress while it waits.
 author:
-  - dce5.skoala contributors
+  - dce5.skoala contributors (@dce5-skoala)
 options:
   kubeconfig:
     description: Path of the control-plane cluster's kubeconfig.
@@ -371,6 +371,8 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     if KUBERNETES_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+    if jobs.YAML_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("PyYAML"), exception=jobs.YAML_IMPORT_ERROR)
     from ansible_collections.dce5.skoala.plugins.module_utils.kube import Kube
     try:
         kube = Kube(module.params.get("kubeconfig"), module.params.get("context"))

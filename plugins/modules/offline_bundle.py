@@ -27,7 +27,7 @@ description:
     RV(scratch)) and the image lists are read inside the archives; nothing
     is written to O(work_dir).
 author:
-  - dce5.skoala contributors
+  - dce5.skoala contributors (@dce5-skoala)
 options:
   path:
     description: The offline package (C(.tar)) or a directory of unpacked bundles.
@@ -183,14 +183,14 @@ def _marker(dest):
 def _unpack_nested(root):
     """Each <chart>-<version>.bundle.tar also becomes a directory of the same
     stem; the tar stays, charts-syncer reads bundles in that form."""
-    _, tars = bundles.find(root)
+    dummy, tars = bundles.find(root)
     for tar_path in tars:
         bundles.extract(tar_path, tar_path[:-len(".bundle.tar")], label=os.path.basename(tar_path))
 
 
 def directory_root(module, path, work_dir):
     """A directory given by the user: nested bundle tars are unpacked into work_dir."""
-    _, tars = bundles.find(path)
+    dummy, tars = bundles.find(path)
     if not tars:
         return [path], False, False
     dest = os.path.join(work_dir, os.path.basename(os.path.normpath(path)) + "-bundles")

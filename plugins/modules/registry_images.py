@@ -23,7 +23,7 @@ description:
   - An image C(<any registry>/<namespace>/<name>:<tag>) goes to
     C(<registry>/<repository>/<name>:<tag>), as charts-syncer places them.
 author:
-  - dce5.skoala contributors
+  - dce5.skoala contributors (@dce5-skoala)
 options:
   registry:
     description: The registry, C(host[:port]).
@@ -148,7 +148,7 @@ from ansible_collections.dce5.skoala.plugins.module_utils.registry import Regist
 
 
 def lookup(reg, ref):
-    _, path, tag = bundles.split_ref(ref)
+    dummy, path, tag = bundles.split_ref(ref)
     return reg.config_digest(path, tag)
 
 
@@ -167,7 +167,7 @@ def copy(module, image, target, authfile):
     if authfile:
         argv += ["--dest-authfile", authfile]
     argv += ["docker-archive:%s:%s" % (image["archive"], image["ref"]), "docker://" + target]
-    rc, _, err = module.run_command(argv)
+    rc, dummy, err = module.run_command(argv)
     if rc != 0:
         module.fail_json(msg="skopeo could not copy %s to %s: %s" % (image["ref"], target, err.strip()[-600:]))
 
@@ -216,7 +216,7 @@ def main():
     pushed = 0
     if p["state"] == "present" and todo:
         if module.check_mode:
-            for _, r in todo:
+            for dummy, r in todo:
                 r["status"] = "would push"
         else:
             if not module.get_bin_path(p["skopeo_binary"]):

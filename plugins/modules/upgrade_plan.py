@@ -21,7 +21,7 @@ description:
   - The version boundaries live in one data table in
     C(plugins/module_utils/versions.py); a new boundary is a new row.
 author:
-  - dce5.skoala contributors
+  - dce5.skoala contributors (@dce5-skoala)
 options:
   component:
     description: The chart the release is made from.

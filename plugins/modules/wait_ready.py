@@ -20,7 +20,7 @@ description:
   - Optionally checks the images the workloads run.
   - This is an action plugin; the documentation lives here.
 author:
-  - dce5.skoala contributors
+  - dce5.skoala contributors (@dce5-skoala)
 options:
   namespace:
     description: Namespace to watch.

@@ -86,7 +86,7 @@ class Fleet:
         if extra_vars:
             cmd += ["-e", json.dumps(extra_vars)]
         cmd += list(args)
-        proc = subprocess.run(cmd, env=self.env(), cwd=ROOT, text=True, timeout=timeout,
+        proc = subprocess.run(cmd, check=False, env=self.env(), cwd=ROOT, text=True, timeout=timeout,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         return Run(proc)
 

@@ -105,7 +105,7 @@ def test_offline_upgrade_with_skopeo(offline_fleet, tmp_path):
     assert len(expected) == 8
     state = registry_state(box, "auth")
     for ref, digest in expected.items():
-        _, path_tag = ref.split("/", 1)
+        dummy, path_tag = ref.split("/", 1)
         path, tag = path_tag.rsplit(":", 1)
         assert state[path][tag] == digest, (ref, state.get(path))
     assert "bundle 1/2" in run.out and "bundle 2/2" in run.out
@@ -178,8 +178,10 @@ def test_sync_images_into_containerd_nodes(offline_fleet, tmp_path):
     fleet, box = offline_fleet, offline_fleet.box
     assert box.state.get("containerd"), "sandbox containerd is not running"
     sock = box.containerd_socket
-    namespace_images = lambda: set(box.run("ctr", "--address", sock, "-n", "k8s.io", "image", "ls", "-q",  # noqa: E731
-                                           capture=True).stdout.split())
+
+    def namespace_images():
+        return set(box.run("ctr", "--address", sock, "-n", "k8s.io", "image", "ls", "-q", capture=True).stdout.split())
+
     for ref in namespace_images():
         box.run("ctr", "--address", sock, "-n", "k8s.io", "image", "rm", ref, capture=True)
     # a cluster without registry: images are tagged as the charts will ask for them

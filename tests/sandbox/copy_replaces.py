@@ -29,7 +29,7 @@ def replaces(text):
         m = LINE.match(line)
         if not m:
             continue
-        old, old_v, new, _, new_v = m.groups()
+        old, old_v, new, dummy, new_v = m.groups()
         if new.startswith("."):
             continue
         left = old + ("@" + old_v.strip() if old_v else "")

@@ -350,11 +350,11 @@ def generate(out, helm="helm", spec_path=os.path.join(HERE, "fixtures.yml")):
                     skoala_init_chart(root, version, fault)
                 subprocess.run([helm, "package", root, "-d", out], check=True, stdout=subprocess.DEVNULL)
     subprocess.run([helm, "repo", "index", out], check=True)
-    return [v for v, _ in entries]
+    return [v for v, dummy in entries]
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--out", required=True)
     parser.add_argument("--helm", default="helm")
     args = parser.parse_args()

@@ -119,7 +119,7 @@ def offline_bundle(charts_dir, version, out_dir, helm="helm", drop=(), arch=ARCH
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--charts", required=True, help="directory with skoala-X.tgz and skoala-init-X.tgz")
     parser.add_argument("--version", required=True)
     parser.add_argument("--out", required=True)

@@ -57,7 +57,8 @@ build_kubernetes() {
       for cmd in $cmds; do pkgs+=("k8s.io/kubernetes/cmd/$cmd@$v"); done
       go get "${pkgs[@]}" >/dev/null 2>&1 || go get "${pkgs[@]}"
       local ver_pkg=k8s.io/component-base/version
-      local ldflags="-s -w -X $ver_pkg.gitVersion=$v -X $ver_pkg.gitMajor=1 -X $ver_pkg.gitMinor=$(echo "$v" | cut -d. -f2) -X $ver_pkg.gitTreeState=clean -X $ver_pkg.buildDate=1970-01-01T00:00:00Z"
+      local ldflags
+      ldflags="-s -w -X $ver_pkg.gitVersion=$v -X $ver_pkg.gitMajor=1 -X $ver_pkg.gitMinor=$(echo "$v" | cut -d. -f2) -X $ver_pkg.gitTreeState=clean -X $ver_pkg.buildDate=1970-01-01T00:00:00Z"
       ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$v"
       mkdir -p "$out"
       for cmd in $cmds; do

@@ -234,8 +234,8 @@ class Sandbox:
             self.state["containerd"] = False
             return
         base = os.path.join(self.dir, "containerd")
-        if not os.path.exists(self.containerd_socket) or self.run("ctr", "--address", self.containerd_socket,
-                                                                 "version", check=False, capture=True).returncode:
+        if not os.path.exists(self.containerd_socket) or self.run(
+                "ctr", "--address", self.containerd_socket, "version", check=False, capture=True).returncode:
             conf = os.path.join(base, "config.toml")
             write(conf, CONTAINERD_CONF % {"base": base, "socket": self.containerd_socket})
             with open(os.path.join(base, "containerd.log"), "ab") as out:
@@ -494,8 +494,8 @@ class Sandbox:
         self.install_baselines(names, baseline)
         self.write_inventory(names, target)
         self.write_env()
-        log("sandbox up in %.0fs: %d clusters, inventory %s" % (time.time() - t0, len(names),
-                                                             os.path.join(self.dir, "inventory.yml")))
+        log("sandbox up in %.0fs: %d clusters, inventory %s" % (
+            time.time() - t0, len(names), os.path.join(self.dir, "inventory.yml")))
 
     def reset(self, baseline=None):
         """Every cluster back to the baseline, without re-provisioning: the
@@ -634,7 +634,6 @@ spec:
 """ % {"ns": MYSQL_NAMESPACE, "name": MYSQL_STATEFULSET}
 
 
-
 def read_versions():
     versions = {}
     with open(os.path.join(HERE, "versions.env"), encoding="utf-8") as f:
@@ -713,7 +712,7 @@ def wait_for(predicate, timeout, what):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start (or reset) the sandbox")
     up.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS") or 2))

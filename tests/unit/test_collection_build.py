@@ -19,6 +19,8 @@ def test_build_keeps_tests_and_sandbox_out(tmp_path):
     assert "roles/preflight/tasks/main.yml" in names
     assert "playbooks/upgrade.yml" in names
     assert "MANIFEST.json" in names
-    for forbidden in ("tests", ".sandbox", "backups", "reports", ".git", "extensions", "Makefile", ".ci"):
+    for forbidden in ("tests", ".sandbox", "backups", "reports", "bench", ".git", "extensions", "Makefile", ".ci",
+                      "ee-build", ".hypothesis", ".pytest_cache", ".ansible-lint-ignore", "requirements-test.txt",
+                      "pytest.ini"):
         assert not any(n == forbidden or n.startswith(forbidden + "/") for n in names), forbidden
     assert not any("__pycache__" in n for n in names)

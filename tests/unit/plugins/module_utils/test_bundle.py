@@ -225,7 +225,7 @@ def test_image_registry_value_resolves_the_synced_images(registry, repository, e
     assert value == expected
     # the chart's spelling under that value is where the image was pushed
     for ref in REFS:
-        _, path, tag = bundle.split_ref(ref)
+        dummy, path, tag = bundle.split_ref(ref)
         assert "%s/%s:%s" % (value, path, tag) == bundle.target_ref(ref, registry, repository)
 
 

@@ -206,13 +206,16 @@ def test_steps_compose(a, b, c, component):
     a, b, c = sorted([Version.parse(a), Version.parse(b), Version.parse(c)])
     whole = v.steps_between(component, a, c)
     parts = v.steps_between(component, a, b) + v.steps_between(component, b, c)
-    key = lambda s: (v.PHASES.index(s["phase"]), Version.parse(s["boundary"]))  # noqa: E731
+
+    def key(s):
+        return (v.PHASES.index(s["phase"]), Version.parse(s["boundary"]))
+
     if c < Version.parse("0.53.0"):
         assert whole == sorted(parts, key=key)
     else:
-        no_until = [s for s in parts if not any(r.get("until") and r["boundary"] == s["boundary"]
-                                                 for r in v.UPGRADE_PATH)]
-        assert [s for s in whole] == sorted(no_until, key=key)
+        no_until = [s for s in parts
+                    if not any(r.get("until") and r["boundary"] == s["boundary"] for r in v.UPGRADE_PATH)]
+        assert list(whole) == sorted(no_until, key=key)
 
 
 # --- image tags -------------------------------------------------------------
