@@ -93,7 +93,7 @@ docs-check: venv
 	@echo "== generated docs up to date"
 	@$(VBIN)/python tests/conformance/gen_docs.py --check
 
-sanity: venv
+sanity: venv tools
 	@echo "== ansible-test sanity (python 3.11, local)"
 	@bash tests/conformance/sanity.sh
 

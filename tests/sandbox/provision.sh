@@ -104,6 +104,7 @@ install_debs() {
   command -v docker-registry >/dev/null || missing+=(docker-registry)
   command -v skopeo >/dev/null || missing+=(skopeo)
   command -v containerd >/dev/null || missing+=(containerd)
+  command -v shellcheck >/dev/null || missing+=(shellcheck)  # for ansible-test sanity
   if [ ${#missing[@]} -gt 0 ]; then
     log "debian: installing ${missing[*]}"
     if [ "$(id -u)" -ne 0 ]; then echo "need root to apt-get install ${missing[*]}" >&2; exit 1; fi
@@ -114,7 +115,7 @@ install_debs() {
       systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
     done
   else
-    log "debian: nginx, htpasswd, docker-registry, skopeo, containerd present"
+    log "debian: nginx, htpasswd, docker-registry, skopeo, containerd, shellcheck present"
   fi
 }
 
