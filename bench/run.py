@@ -46,7 +46,8 @@ class Bench:
 
     def timed(self, what, cmd, env):
         t0 = time.monotonic()
-        proc = subprocess.run(cmd, env=env, cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc = subprocess.run(cmd, env=env, cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              check=False)
         seconds = time.monotonic() - t0
         if proc.returncode != 0:
             sys.stderr.write(proc.stdout[-4000:])
@@ -74,7 +75,7 @@ class Bench:
                    WORK_DIR=os.path.join(self.box.dir, "bench-manual"))
         cmd = ["bash", os.path.join(HERE, "manual_upgrade.sh"), self.args.target] + \
               [self.box.kubeconfig(c) for c in clusters]
-        seconds, _ = self.timed("the manual procedure (N=%d)" % n, cmd, env)
+        seconds = self.timed("the manual procedure (N=%d)" % n, cmd, env)[0]
         self.check_upgraded("the manual procedure")
         return seconds
 
@@ -106,7 +107,7 @@ class Bench:
             row["playbook"].append(round(seconds, 2))
             log("N=%d run %d/%d: playbook %.1fs" % (n, rep, self.args.reps, seconds))
         for rep in range(1, self.args.reps + 1):
-            seconds, _ = self.playbook(n, "no-op re-run")
+            seconds = self.playbook(n, "no-op re-run")[0]
             row["noop"].append(round(seconds, 2))
             log("N=%d no-op %d/%d: playbook %.1fs" % (n, rep, self.args.reps, seconds))
         write(os.path.join(self.args.out, "profile-N%d.txt" % n), profile_section(profile))
@@ -143,7 +144,7 @@ def machine():
 def tool_versions(box):
     def out(*cmd):
         return subprocess.run(list(cmd), env=box.env, text=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT).stdout.strip()
+                              stderr=subprocess.STDOUT, check=False).stdout.strip()
     import ansible
     galaxy = out(os.path.join(os.path.dirname(sys.executable), "ansible-galaxy"), "collection", "list",
                  "kubernetes.core")

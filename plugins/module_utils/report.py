@@ -106,4 +106,3 @@ def files(doc):
     as_markdown = markdown(doc)
     name = "skoala-upgrade-%s" % doc["run_id"]
     return {name + ".json": as_json, name + ".md": as_markdown, "latest.json": as_json, "latest.md": as_markdown}
-

@@ -25,7 +25,7 @@ description:
     read with M(kubernetes.core.helm_info).
   - Changes nothing, in any mode.
 author:
-  - dce5.skoala contributors
+  - dce5.skoala contributors (@dce5-skoala)
 options:
   cluster:
     description: Name of the cluster in messages (the inventory host).

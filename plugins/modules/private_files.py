@@ -21,7 +21,7 @@ description:
     and other values; give the task C(no_log) when the content is secret.
   - One call for all files, instead of a M(ansible.builtin.copy) per file.
 author:
-  - dce5.skoala contributors
+  - dce5.skoala contributors (@dce5-skoala)
 options:
   directory:
     description: The directory of the files.

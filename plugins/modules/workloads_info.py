@@ -18,7 +18,7 @@ description:
     two M(kubernetes.core.k8s_info) calls would start two processes.
   - Read-only.
 author:
-  - dce5.skoala contributors
+  - dce5.skoala contributors (@dce5-skoala)
 options:
   namespace:
     description: The namespace.

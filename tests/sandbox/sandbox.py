@@ -297,11 +297,12 @@ class Sandbox:
         # port shows as a dead pid, which cluster_healthy catches.
         with open(os.path.join(self.cache, "kwokctl-create.lock"), "w", encoding="utf-8") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            for _ in range(3):
+            for attempt in range(1, 4):
                 self._create_cluster(name, stages)
                 time.sleep(1)  # a component that lost its port exits within a second
                 if self.cluster_healthy(name):
                     return
+                log("cluster %s: attempt %d/3 left a component down, recreating" % (name, attempt))
                 self.delete_cluster(name)
             raise RuntimeError("cluster %s: a component keeps failing to start; see %s" % (
                 name, os.path.join(self.dir, "kwok", "clusters", name, "logs")))

@@ -25,7 +25,7 @@ def test_second_write_changes_nothing(tmp_path):
     files = {"a.yaml": "a: 1\n"}
     private_files.write_all(str(tmp_path), files)
     before = os.stat(str(tmp_path / "a.yaml")).st_ino
-    changed, _ = private_files.write_all(str(tmp_path), files)
+    changed = private_files.write_all(str(tmp_path), files)[0]
     assert changed == []
     assert os.stat(str(tmp_path / "a.yaml")).st_ino == before
 
@@ -35,7 +35,7 @@ def test_a_wider_mode_or_other_content_is_rewritten(tmp_path):
     os.chmod(str(tmp_path / "a"), 0o644)
     (tmp_path / "b").write_text("old")
     os.chmod(str(tmp_path / "b"), 0o600)
-    changed, _ = private_files.write_all(str(tmp_path), {"a": "x", "b": "new"})
+    changed = private_files.write_all(str(tmp_path), {"a": "x", "b": "new"})[0]
     assert changed == [str(tmp_path / "a"), str(tmp_path / "b")]
     assert mode(tmp_path / "a") == 0o600 and (tmp_path / "b").read_text() == "new"
 

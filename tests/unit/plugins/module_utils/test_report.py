@@ -1,5 +1,4 @@
 import json
-import os
 
 from ansible_collections.dce5.skoala.plugins.module_utils import report, versions
 
@@ -63,4 +62,3 @@ def test_report_files_names_and_latest_copies():
     assert sorted(out) == ["latest.json", "latest.md", "skoala-upgrade-R1.json", "skoala-upgrade-R1.md"]
     assert out["latest.json"] == out["skoala-upgrade-R1.json"]
     assert json.loads(out["latest.json"])["run_id"] == "R1"
-
