@@ -284,6 +284,14 @@ class Sandbox:
         res = self.kubectl(name, "get", "--raw", "/readyz", "--request-timeout=5s", capture=True, check=False)
         return res.returncode == 0
 
+    def cluster_stays_healthy(self, name):
+        """Healthy twice, a second apart: a component that lost its port
+        exits within a second of starting."""
+        if not self.cluster_healthy(name):
+            return False
+        time.sleep(1)
+        return self.cluster_healthy(name)
+
     def stages_file(self):
         path = os.path.join(self.dir, "kwok-stages.yaml")
         docs = kwok_stages.stages(kwok_stages.kwok_module_dir(read_versions()["KWOK_VERSION"]))
@@ -299,8 +307,7 @@ class Sandbox:
             fcntl.flock(lock, fcntl.LOCK_EX)
             for attempt in range(1, 4):
                 self._create_cluster(name, stages)
-                time.sleep(1)  # a component that lost its port exits within a second
-                if self.cluster_healthy(name):
+                if self.cluster_stays_healthy(name):
                     return
                 log("cluster %s: attempt %d/3 left a component down, recreating" % (name, attempt))
                 self.delete_cluster(name)
@@ -331,12 +338,18 @@ class Sandbox:
         for i, name in enumerate(names, 1):
             t0 = time.time()
             if name in known and self.cluster_healthy(name):
+                # Its node too: a run stopped right after the cluster was created has none.
+                self.kubectl(name, "apply", "-f", "-", input=NODE_MANIFEST, capture=True)
                 log("cluster %s (%d/%d): running" % (name, i, len(names)))
                 continue
             if name in known:
-                # Not restarted in place: its ports are fixed in its config,
-                # and the one a component lost may now belong to another process.
-                log("cluster %s (%d/%d): not healthy, recreating" % (name, i, len(names)))
+                log("cluster %s (%d/%d): not answering, restarting" % (name, i, len(names)))
+                self.run(os.path.join(self.bin, "kwokctl"), "start", "cluster", "--name", name, check=False, capture=True)
+                if wait_for(lambda: self.cluster_stays_healthy(name), 60, None):
+                    continue
+                # Its ports are fixed in its config, and the one a component
+                # lost may now belong to another process: only a new cluster helps.
+                log("cluster %s (%d/%d): still not healthy, recreating" % (name, i, len(names)))
                 self.delete_cluster(name)
             log("cluster %s (%d/%d): creating" % (name, i, len(names)))
             self.create_cluster(name, stages)
