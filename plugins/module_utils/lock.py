@@ -58,13 +58,24 @@ def _cmdline(pid):
         return ""
 
 
-def playbook_pid():
-    """The pid of the ansible-playbook process running us: filters run in a
-    worker forked from it."""
-    for pid in (os.getpid(), os.getppid()):
-        if "ansible-playbook" in _cmdline(pid):
-            return pid
-    return os.getppid()
+def _parent(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            return int(f.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def playbook_pid(pid=None, cmdline=_cmdline, parent=_parent):
+    """The pid of the ansible-playbook process running us. Filters run in a
+    worker forked from it, whose command line is the same: the topmost of
+    the ancestors whose command line names ansible-playbook."""
+    pid = pid or os.getpid()
+    found = None
+    while pid > 1 and "ansible-playbook" in cmdline(pid):
+        found = pid
+        pid = parent(pid)
+    return found or os.getppid()
 
 
 def pid_alive(pid):

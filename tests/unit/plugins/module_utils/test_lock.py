@@ -152,3 +152,14 @@ def test_filters_exposed():
     d = filters["lock_decision"](None, me(), NAME, NS, False, 0, "0.28.1")
     assert d["action"] == "acquire"
     assert d["definition"]["metadata"]["annotations"]["skoala.dce5.io/target-version"] == "0.28.1"
+
+
+def test_playbook_pid_is_the_topmost_ansible_playbook_ancestor():
+    # worker 300 forked from ansible-playbook 200 (same command line), started by a shell 100
+    lines = {300: "python3 /venv/bin/ansible-playbook -i inv up.yml", 200: "python3 /venv/bin/ansible-playbook -i inv up.yml",
+             100: "bash"}
+    parents = {300: 200, 200: 100, 100: 1}
+    assert lock.playbook_pid(300, cmdline=lambda p: lines.get(p, ""), parent=parents.get) == 200
+    assert lock.playbook_pid(200, cmdline=lambda p: lines.get(p, ""), parent=parents.get) == 200
+    # not under ansible-playbook: the parent
+    assert lock.playbook_pid(100, cmdline=lambda p: lines.get(p, ""), parent=parents.get) == os.getppid()
