@@ -273,7 +273,7 @@ def test_control_plane_failure_then_repo_down_then_rerun(fleet, tmp_path):
     assert "taken over from %s" % stale["spec"]["holderIdentity"] in text
     assert "ansible-playbook process %s on this host" % stale["metadata"]["annotations"]["skoala.dce5.io/pid"] in text
     assert "chart repository skoala-sandbox (%s) did not answer" % fleet.box.repo_url in text
-    assert "Nothing was changed on dce-global" in text
+    assert "connection refused" in text and "Nothing was changed on dce-global" in text
     assert fleet.histories() == after_failure
     assert_no_secret(fleet, run.out)
 
@@ -351,6 +351,8 @@ def test_killed_runs_and_a_killed_apiserver(fleet, tmp_path):
     text = flat(run.out)
     assert "%s: helm upgrade of skoala-init 0.19.2 -> %s failed" % (worker, TARGET) in text
     assert "Fix the cause and re-run" in text
+    if "could not be read afterwards" in text:  # helm gave up while the API server was down
+        assert "re-run with -e skoala_recover_pending=true" in text
     state = fleet.release(worker)
     assert state["chart"] == "skoala-init-0.19.2" or state["status"] != "deployed", \
         "a worker whose upgrade failed is back on its old chart or flagged"

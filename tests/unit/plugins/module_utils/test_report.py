@@ -51,3 +51,12 @@ def test_report_input_reads_only_what_it_needs():
     assert report.report_input({"skoala_plans": [1], "skoala_report": {"a": 1}, "x": 2}) == {
         "plans": [1], "report": {"a": 1}}
     assert report.report_input({}) == {"plans": [], "report": {}}
+
+
+def test_cluster_that_failed_before_its_upgrade_began_is_failed_not_pending():
+    # w2 failed (e.g. in the repository step) before its release's upgrade started;
+    # w3's plan was `none`: unchanged even if its cluster failed later
+    doc = report.document(hosts(), "r", "0.28.1", failed_hosts=["w2", "w3"])
+    assert {r["cluster"]: r["result"] for r in doc["releases"]} == {
+        "g": "upgraded", "w1": "failed", "w2": "failed", "w3": "unchanged"}
+    assert doc["counts"] == {"upgraded": 1, "failed": 2, "unchanged": 1}
