@@ -351,6 +351,7 @@ def test_killed_runs_and_a_killed_apiserver(fleet, tmp_path):
     text = flat(run.out)
     assert "%s: helm upgrade of skoala-init 0.19.2 -> %s failed" % (worker, TARGET) in text
     assert "Fix the cause and re-run" in text
+    assert "not installed revision None" not in text
     if "could not be read afterwards" in text:  # helm gave up while the API server was down
         assert "re-run with -e skoala_recover_pending=true" in text
     state = fleet.release(worker)
