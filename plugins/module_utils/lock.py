@@ -184,6 +184,8 @@ def decide(lease, me, name, namespace, takeover=False, ttl=0, target=None, now=N
     """What to do about the lock: a dict with ``action`` (``acquire``,
     ``takeover``, ``held`` or ``refuse``), a ``message`` for the operator,
     and the Lease ``definition`` to write (for acquire and takeover)."""
+    takeover = _truthy(takeover)
+    ttl = int(ttl or 0)
     held = holder_of(lease)
     resource_version = ((lease or {}).get("metadata") or {}).get("resourceVersion") if isinstance(lease, dict) else None
     where = "Lease %s/%s on the control-plane cluster" % (namespace, name)
@@ -214,6 +216,13 @@ def decide(lease, me, name, namespace, takeover=False, ttl=0, target=None, now=N
             "(re-run with -e skoala_recover_pending=true if it left a release pending)."
             % (where, held["holder"], held["started"] or "at an unknown time")),
     }
+
+
+def _truthy(value):
+    """-e skoala_lock_takeover=false gives the string 'false': not a yes."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    return bool(value)
 
 
 def releasable(lease, me_holder):

@@ -163,3 +163,11 @@ def test_playbook_pid_is_the_topmost_ansible_playbook_ancestor():
     assert lock.playbook_pid(200, cmdline=lambda p: lines.get(p, ""), parent=parents.get) == 200
     # not under ansible-playbook: the parent
     assert lock.playbook_pid(100, cmdline=lambda p: lines.get(p, ""), parent=parents.get) == os.getppid()
+
+
+@pytest.mark.parametrize("value, takes", [("false", False), ("False", False), ("", False), (False, False),
+                                          ("true", True), ("yes", True), (True, True)])
+def test_takeover_strings_from_the_command_line(value, takes):
+    other = me(pid=222, host="jump-1", run="R1")
+    d = lock.decide(lease_of(other), me(), NAME, NS, takeover=value, alive=alive)
+    assert d["action"] == ("takeover" if takes else "refuse")
