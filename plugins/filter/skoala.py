@@ -11,7 +11,7 @@ import functools
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.dce5.skoala.plugins.module_utils import bundle, fleet, report, versions
+from ansible_collections.dce5.skoala.plugins.module_utils import bundle, fleet, lock, report, versions
 
 
 def fleet_problems(plans_by_host):
@@ -72,6 +72,9 @@ FILTERS = {
     "target_ref": bundle.target_ref,
     "charts_syncer_config": bundle.charts_syncer_config,
     "chartrepo_upload_url": bundle.chartrepo_upload_url,
+    "lock_identity": lock.identity,
+    "lock_decision": lock.decide,
+    "lock_releasable": lock.releasable,
 }
 
 

@@ -69,8 +69,14 @@ def chart_versions(index, chart):
 
 def kubeconfig_summary(config, context=None):
     """Contexts of a kubeconfig and the API server the chosen one points at,
-    with no credentials. ``config`` is the parsed kubeconfig."""
-    if not isinstance(config, dict):
+    with no credentials. ``config`` is the parsed kubeconfig, or its text
+    (garbage text is an invalid kubeconfig, not an error that could echo it)."""
+    if isinstance(config, (str, bytes)):
+        try:
+            config = yaml.safe_load(config)
+        except yaml.YAMLError:
+            config = None
+    if not isinstance(config, dict) or not isinstance(config.get("contexts") or [], list):
         return {"valid": False, "contexts": [], "context": None, "context_found": False, "server": None}
     contexts = [c.get("name") for c in config.get("contexts") or [] if isinstance(c, dict)]
     chosen = context or config.get("current-context")
@@ -102,6 +108,9 @@ def kubeconfig_context_problem(path, summary):
     """What is wrong with the chosen context of a kubeconfig_summary, or None."""
     if summary["valid"] and summary["context_found"]:
         return None
+    if not summary["valid"]:
+        return ("skoala_kubeconfig %s is not a kubeconfig (YAML with contexts and clusters); "
+                "point skoala_kubeconfig at the kubeconfig file of the cluster." % path)
     chosen = ("context %s (skoala_kube_context)" % summary["context"]) if summary["context"] else "no current-context"
     return "%s not found in %s (it has: %s); set skoala_kube_context to one of them." % (
         chosen, path, ", ".join(summary["contexts"]) or "no contexts")
@@ -125,6 +134,43 @@ def statefulset_readiness(sts):
 
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+# What -e key=true / key=false gives (a string).
+BOOL_STRINGS = ("true", "false")
+
+
+def _whole(value):
+    """A whole number from an int or a string of digits (-e gives strings);
+    None otherwise."""
+    if _is_int(value):
+        return value
+    if isinstance(value, str) and re.match(r"^-?[0-9]+$", value.strip()):
+        return int(value)
+    return None
+
+
+def _percentage(value, allow_zero=False):
+    if isinstance(value, str):
+        value = value.strip()
+        value = value[:-1] if value.endswith("%") else value
+        try:
+            value = float(value)
+        except ValueError:
+            return False
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return (0 <= value if allow_zero else 0 < value) and value <= 100
+
+
+def _serial_ok(value):
+    """Ansible's serial: a batch size above 0, a percentage, or a list of them."""
+    if isinstance(value, list):
+        return bool(value) and all(_serial_ok(v) for v in value)
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return _percentage(value)
+    number = _whole(value)
+    return number is not None and number > 0
 
 
 def input_problems(host, inputs):
@@ -172,12 +218,31 @@ def input_problems(host, inputs):
     for var in ("skoala_helm_timeout", "skoala_wait_timeout"):
         if var in inputs and inputs[var] is not None:
             value = inputs[var]
-            if not _is_int(value) or value <= 0:
+            if _whole(value) is None or _whole(value) <= 0:
                 bad(var, "is %r" % (value,), "use a whole number of seconds above 0")
 
-    for var in ("skoala_allow_downgrade", "skoala_recover_pending"):
-        if var in inputs and not isinstance(inputs[var], bool):
+    for var in ("skoala_allow_downgrade", "skoala_recover_pending", "skoala_lock_takeover"):
+        if var in inputs and inputs[var] is not None and not isinstance(inputs[var], bool) \
+                and str(inputs[var]).lower() not in BOOL_STRINGS:
             bad(var, "is %r" % (inputs[var],), "use true or false")
+
+    ttl = inputs.get("skoala_lock_ttl")
+    if ttl is not None and (_whole(ttl) is None or _whole(ttl) < 0):
+        bad("skoala_lock_ttl", "is %r" % (ttl,), "use a whole number of seconds (0: the lock never expires)")
+
+    serial = inputs.get("skoala_workers_serial")
+    if serial is not None and not _serial_ok(serial):
+        bad("skoala_workers_serial", "is %r" % (serial,),
+            "use a number of workers per batch above 0, a percentage like '25%', or a list of those")
+
+    fail = inputs.get("skoala_max_fail_percentage")
+    if fail is not None and not _percentage(fail, allow_zero=True):
+        bad("skoala_max_fail_percentage", "is %r" % (fail,), "use a number from 0 to 100")
+
+    for var in ("skoala_backup_dir", "skoala_report_dir"):
+        value = inputs.get(var)
+        if var in inputs and (not isinstance(value, str) or not value.strip()):
+            bad(var, "is %r" % (value,), "give a directory path on the controller")
 
     skip = inputs.get("skoala_preflight_skip")
     if skip is not None:

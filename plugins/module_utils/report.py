@@ -16,10 +16,12 @@ SCHEMA_VERSION = 1
 COLUMNS = ("cluster", "component", "from", "to", "action", "result", "duration", "backup")
 
 
-def rows(hosts):
+def rows(hosts, failed_hosts=()):
     """``hosts``: cluster -> {"plans": [...], "report": {component: entry}}.
     A release whose plan was `none` is `unchanged`; one that was planned but
-    has no entry never started (its batch was not reached)."""
+    has no entry is `failed` when its cluster failed before the release's
+    upgrade began (``failed_hosts``), else it never started (its batch was
+    not reached)."""
     out = []
     for cluster in sorted(hosts, key=lambda h: (not any(p["component"] == "skoala" for p in hosts[h].get("plans") or []), h)):
         data = hosts[cluster] or {}
@@ -29,7 +31,7 @@ def rows(hosts):
             if plan["action"] == "none":
                 result = "unchanged"
             elif not entry:
-                result = "not started"
+                result = "failed" if cluster in (failed_hosts or ()) else "not started"
             else:
                 result = entry.get("result", "failed")
             started, finished = entry.get("started"), entry.get("finished")
@@ -48,8 +50,8 @@ def rows(hosts):
     return out
 
 
-def document(hosts, run_id, target=None):
-    report_rows = rows(hosts)
+def document(hosts, run_id, target=None, failed_hosts=()):
+    report_rows = rows(hosts, failed_hosts)
     counts = {}
     for r in report_rows:
         counts[r["result"]] = counts.get(r["result"], 0) + 1

@@ -56,6 +56,9 @@ class Fleet:
 
     def reset(self, baseline=sandbox_mod.DEFAULT_BASELINE):
         self.box.reset(baseline)
+        # a fleet lock a failed or killed run left behind
+        self.kubectl(self.control_plane, "delete", "lease", "--all", "-n", sandbox_mod.NAMESPACE,
+                     "--ignore-not-found")
         for sub in ("backups", "reports"):
             path = os.path.join(self.dir, sub)
             shutil.rmtree(path, ignore_errors=True)

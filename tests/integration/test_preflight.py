@@ -53,6 +53,23 @@ def bad_context(inv, fleet):
     return inv
 
 
+def garbage_kubeconfig(inv, fleet):
+    path = os.path.join(fleet.dir, "garbage-kubeconfig.yaml")
+    with open(path, "wb") as f:
+        f.write(b"token: s3cret-in-garbage\n{[\x00\xff")
+    return drop_worker_kubeconfig(inv, fleet, path)
+
+
+# A value that would run a command if it ever reached a shell unquoted.
+SHELL_MARKER = "/tmp/dce5-skoala-shell-injection-marker"
+SHELL_VALUE = "ctx-\u00fc$(touch %s)`touch %s`;touch %s" % ((SHELL_MARKER,) * 3)
+
+
+def shell_metacharacters(inv, fleet):
+    inv["all"]["children"]["skoala_workers"]["hosts"][fleet.workers[0]]["skoala_kube_context"] = SHELL_VALUE
+    return inv
+
+
 CASES = [
     # id, inventory change, extra vars, expected fragments of the message
     ("garbage-target", None, {"skoala_target_version": "latest"},
@@ -79,6 +96,26 @@ CASES = [
      ["skoala_source"]),
     ("bad-ui-version", None, {"skoala_ui_version": "v0.19.x"},
      ["skoala_ui_version: 'v0.19.x' is not a version"]),
+    ("garbage-kubeconfig", garbage_kubeconfig, {},
+     ["garbage-kubeconfig.yaml is not a kubeconfig (YAML with contexts and clusters)"]),
+    # later phases' variables are checked before anything changes (serial is read only when
+    # the workers' play starts, after the control plane was upgraded)
+    ("nonsense-serial-negative-timeout-bad-fail-percentage", None,
+     {"skoala_workers_serial": "all of them", "skoala_helm_timeout": -5, "skoala_max_fail_percentage": "lots",
+      "skoala_lock_ttl": -1},
+     ["skoala_workers_serial is 'all of them'; use a number of workers per batch above 0",
+      "skoala_helm_timeout is -5; use a whole number of seconds above 0",
+      "skoala_max_fail_percentage is 'lots'; use a number from 0 to 100",
+      "skoala_lock_ttl is -1"]),
+    # the roles' argument specs answer first for types they declare
+    ("wrong-type", None, {"skoala_recover_pending": "maybe"},
+     ["argument 'skoala_recover_pending' is of type str and we were unable to convert to bool"]),
+    ("report-dir-is-a-file", None, {"skoala_report_dir": "/etc/hostname"},
+     ["/etc/hostname (skoala_report_dir) is not a directory"]),
+    ("unicode-and-shell-in-target", None, {"skoala_target_version": "0.28.1\u00fc; touch %s" % SHELL_MARKER},
+     ["is not a version"]),
+    ("shell-metacharacters-in-context", shell_metacharacters, {},
+     ["(skoala_kube_context) not found in", "set skoala_kube_context to one of them"]),
 ]
 
 
@@ -93,8 +130,9 @@ def test_bad_input_fails_clearly_and_changes_nothing(sandbox, tmp_path, case_id,
     text = " ".join(run.out.split())
     for fragment in expected:
         assert fragment in text, (fragment, run)
-    assert "wrong-password" not in run.out
+    assert "wrong-password" not in run.out and "s3cret-in-garbage" not in run.out
     assert sandbox.histories() == before
+    assert not os.path.exists(SHELL_MARKER), "a value reached a shell"
 
 
 def test_unreachable_worker_stops_everything(sandbox):

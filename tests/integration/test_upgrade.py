@@ -136,6 +136,9 @@ def test_check_mode_changes_nothing_and_shows_diff(fleet, tmp_path):
     assert fleet.box.state["db_password"] not in run.out
     assert fleet.histories() == before
     assert not os.path.exists(os.path.join(fleet.dir, "backups"))
+    # check mode never takes the fleet lock
+    assert fleet.kubectl(fleet.control_plane, "get", "lease", "skoala-upgrade-lock", "-n", "skoala-system",
+                         check=False).returncode != 0
 
 
 def test_stale_admission_jobs_are_deleted(fleet):

@@ -1,4 +1,5 @@
 import pytest
+import yaml
 
 from ansible_collections.dce5.skoala.plugins.module_utils import fleet, versions
 from ansible_collections.dce5.skoala.plugins.filter.skoala import FilterModule, fleet_problems
@@ -78,6 +79,11 @@ def test_kubeconfig_summary_named_and_missing_context():
 
 def test_kubeconfig_summary_not_a_kubeconfig():
     assert fleet.kubeconfig_summary("garbage")["valid"] is False
+    # unparsable text is an invalid kubeconfig, not an error (whose message could echo a secret)
+    assert fleet.kubeconfig_summary("{[ token: s3cret")["valid"] is False
+    assert fleet.kubeconfig_summary(b"\x00\xff\x01")["valid"] is False
+    assert fleet.kubeconfig_summary("contexts: nope")["valid"] is False
+    assert fleet.kubeconfig_summary(yaml.safe_dump(KUBECONFIG))["context_found"] is True
     assert fleet.kubeconfig_summary({})["context_found"] is False
 
 
@@ -110,12 +116,47 @@ def test_good_inputs_have_no_problems():
     ("skoala_allow_downgrade", "yes", "w1: skoala_allow_downgrade is 'yes'; use true or false"),
     ("skoala_preflight_skip", "mysql", "w1: skoala_preflight_skip is 'mysql'; use a list"),
     ("skoala_preflight_skip", ["mysql", "dns"], "w1: skoala_preflight_skip names unknown checks dns"),
+    ("skoala_helm_timeout", 0, "w1: skoala_helm_timeout is 0"),
+    ("skoala_helm_timeout", "-30", "w1: skoala_helm_timeout is '-30'"),
+    ("skoala_helm_timeout", 1.5, "w1: skoala_helm_timeout is 1.5"),
+    ("skoala_workers_serial", 0, "w1: skoala_workers_serial is 0; use a number of workers per batch above 0"),
+    ("skoala_workers_serial", "abc", "w1: skoala_workers_serial is 'abc'"),
+    ("skoala_workers_serial", "150%", "w1: skoala_workers_serial is '150%'"),
+    ("skoala_workers_serial", "0%", "w1: skoala_workers_serial is '0%'"),
+    ("skoala_workers_serial", [], "w1: skoala_workers_serial is []"),
+    ("skoala_workers_serial", [1, "x"], "w1: skoala_workers_serial is [1, 'x']"),
+    ("skoala_workers_serial", -2, "w1: skoala_workers_serial is -2"),
+    ("skoala_workers_serial", True, "w1: skoala_workers_serial is True"),
+    ("skoala_max_fail_percentage", -1, "w1: skoala_max_fail_percentage is -1; use a number from 0 to 100"),
+    ("skoala_max_fail_percentage", 101, "w1: skoala_max_fail_percentage is 101"),
+    ("skoala_max_fail_percentage", "half", "w1: skoala_max_fail_percentage is 'half'"),
+    ("skoala_lock_ttl", -1, "w1: skoala_lock_ttl is -1; use a whole number of seconds"),
+    ("skoala_lock_ttl", "1h", "w1: skoala_lock_ttl is '1h'"),
+    ("skoala_lock_takeover", "maybe", "w1: skoala_lock_takeover is 'maybe'; use true or false"),
+    ("skoala_recover_pending", 2, "w1: skoala_recover_pending is 2; use true or false"),
+    ("skoala_backup_dir", "", "w1: skoala_backup_dir is ''; give a directory path"),
+    ("skoala_report_dir", None, "w1: skoala_report_dir is None"),
+    ("skoala_kubeconfig", ["a"], "w1: skoala_kubeconfig is not set"),
+    ("skoala_source", None, "w1: skoala_source is None"),
 ])
 def test_each_bad_input_named(var, value, expect):
     inputs = dict(GOOD, **{var: value})
     problems = fleet.input_problems("w1", inputs)
     assert len(problems) == 1
     assert problems[0].startswith(expect)
+
+
+@pytest.mark.parametrize("var, value", [
+    ("skoala_helm_timeout", "600"), ("skoala_helm_timeout", 30), ("skoala_workers_serial", 1),
+    ("skoala_workers_serial", "2"), ("skoala_workers_serial", "25%"), ("skoala_workers_serial", [1, "50%", 3]),
+    ("skoala_max_fail_percentage", 0), ("skoala_max_fail_percentage", "50"), ("skoala_max_fail_percentage", 100),
+    ("skoala_max_fail_percentage", "34%"), ("skoala_lock_ttl", 0), ("skoala_lock_ttl", "3600"),
+    ("skoala_lock_takeover", "true"), ("skoala_lock_takeover", False), ("skoala_recover_pending", "True"),
+    ("skoala_backup_dir", "/var/backups/skoala ü $(x)"), ("skoala_workers_serial", None),
+])
+def test_good_values_of_later_phases_pass(var, value):
+    # -e key=value gives strings; Ansible's serial and max_fail_percentage take these forms
+    assert fleet.input_problems("w1", dict(GOOD, **{var: value})) == []
 
 
 def test_offline_needs_registry_and_chart_source():

@@ -37,7 +37,15 @@ def test_context_problem_lists_the_contexts_there_are():
 
 def test_context_problem_of_a_file_that_is_not_a_kubeconfig():
     msg = fleet.kubeconfig_context_problem("/k", fleet.kubeconfig_summary("just text"))
-    assert msg.startswith("no current-context not found in /k (it has: no contexts)")
+    assert msg == ("skoala_kubeconfig /k is not a kubeconfig (YAML with contexts and clusters); "
+                   "point skoala_kubeconfig at the kubeconfig file of the cluster.")
+
+
+def test_context_problem_without_a_current_context():
+    config = dict(KUBECONFIG)
+    del config["current-context"]
+    msg = fleet.kubeconfig_context_problem("/k", fleet.kubeconfig_summary(config))
+    assert msg == "no current-context not found in /k (it has: a, b); set skoala_kube_context to one of them."
 
 
 def test_unreachable_message_names_server_and_fix_and_is_short():

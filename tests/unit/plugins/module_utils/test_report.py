@@ -62,3 +62,12 @@ def test_report_files_names_and_latest_copies():
     assert sorted(out) == ["latest.json", "latest.md", "skoala-upgrade-R1.json", "skoala-upgrade-R1.md"]
     assert out["latest.json"] == out["skoala-upgrade-R1.json"]
     assert json.loads(out["latest.json"])["run_id"] == "R1"
+
+
+def test_cluster_that_failed_before_its_upgrade_began_is_failed_not_pending():
+    # w2 failed (e.g. in the repository step) before its release's upgrade started;
+    # w3's plan was `none`: unchanged even if its cluster failed later
+    doc = report.document(hosts(), "r", "0.28.1", failed_hosts=["w2", "w3"])
+    assert {r["cluster"]: r["result"] for r in doc["releases"]} == {
+        "g": "upgraded", "w1": "failed", "w2": "failed", "w3": "unchanged"}
+    assert doc["counts"] == {"upgraded": 1, "failed": 2, "unchanged": 1}

@@ -1,0 +1,232 @@
+# -*- coding: utf-8 -*-
+# Copyright: dce5.skoala contributors
+# Apache License 2.0 (see LICENSE)
+"""The fleet lock: one ``coordination.k8s.io/v1`` Lease in the skoala
+namespace of the control-plane cluster says which run is changing the fleet.
+
+Pure decisions on plain data (the Lease as kubernetes.core.k8s_info returns
+it), so the roles only read, write and assert. A lock is
+
+- free: no Lease, or one whose holder released it (empty holderIdentity);
+- ours: its holder is this run's identity;
+- stale: its ``leaseDurationSeconds`` (``skoala_lock_ttl``) ran out since
+  ``renewTime``, or it was taken on this host by an ansible-playbook process
+  that no longer exists (a killed or failed run);
+- someone else's otherwise: refused, unless the operator asks for a takeover.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import getpass
+import os
+import socket
+
+ANNOTATION = "skoala.dce5.io/"
+DEFAULT_NAME = "skoala-upgrade-lock"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def format_time(when):
+    return when.astimezone(datetime.timezone.utc).strftime(TIME_FORMAT)
+
+
+def parse_time(text):
+    """A Lease's MicroTime (or an RFC 3339 time without fraction); None when
+    missing or unreadable."""
+    if not text or not isinstance(text, str):
+        return None
+    for fmt in (TIME_FORMAT, "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            return datetime.datetime.strptime(text, fmt).replace(tzinfo=datetime.timezone.utc)
+        except ValueError:
+            continue
+    return None
+
+
+def _cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return ""
+
+
+def _parent(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            return int(f.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def playbook_pid(pid=None, cmdline=_cmdline, parent=_parent):
+    """The pid of the ansible-playbook process running us. Filters run in a
+    worker forked from it, whose command line is the same: the topmost of
+    the ancestors whose command line names ansible-playbook."""
+    pid = pid or os.getpid()
+    found = None
+    while pid > 1 and "ansible-playbook" in cmdline(pid):
+        found = pid
+        pid = parent(pid)
+    return found or os.getppid()
+
+
+def pid_alive(pid):
+    """True when a process with this pid runs and is an ansible-playbook
+    (a reused pid of another program does not keep a lock alive)."""
+    try:
+        pid = int(pid)
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # it exists, as another user's process
+    except (OSError, ValueError, TypeError):
+        return False
+    text = _cmdline(pid)
+    return not text or "ansible-playbook" in text
+
+
+def identity(run_id, user=None, host=None, pid=None, now=None):
+    """Who this run is: the values written into the Lease."""
+    user = user or _safe_user()
+    host = host or socket.gethostname()
+    pid = int(pid if pid is not None else playbook_pid())
+    started = format_time(now or _now())
+    return {
+        "holder": "%s@%s pid %d run %s" % (user, host, pid, run_id),
+        "owner": "%s@%s" % (user, host),
+        "user": user,
+        "host": host,
+        "pid": pid,
+        "run_id": str(run_id),
+        "started": started,
+    }
+
+
+def _safe_user():
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in the environment or passwd
+        return "uid%d" % os.getuid()
+
+
+def holder_of(lease):
+    """What a Lease says about its holder (plain dict), or None when free."""
+    if not isinstance(lease, dict):
+        return None
+    spec = lease.get("spec") or {}
+    holder = spec.get("holderIdentity")
+    if not holder:
+        return None
+    ann = (lease.get("metadata") or {}).get("annotations") or {}
+    pid = ann.get(ANNOTATION + "pid")
+    try:
+        pid = int(pid)
+    except (TypeError, ValueError):
+        pid = None
+    return {
+        "holder": holder,
+        "owner": ann.get(ANNOTATION + "owner") or holder,
+        "host": ann.get(ANNOTATION + "host"),
+        "pid": pid,
+        "run_id": ann.get(ANNOTATION + "run-id"),
+        "started": ann.get(ANNOTATION + "started") or spec.get("acquireTime"),
+        "renewed": spec.get("renewTime") or spec.get("acquireTime"),
+        "ttl": spec.get("leaseDurationSeconds"),
+    }
+
+
+def lease_definition(me, name, namespace, ttl=0, resource_version=None, target=None):
+    """The Lease this run writes; with the resourceVersion of the Lease it
+    replaces, so a concurrent change makes the write fail instead of
+    silently winning."""
+    metadata = {
+        "name": name,
+        "namespace": namespace,
+        "labels": {"app.kubernetes.io/managed-by": "dce5.skoala"},
+        "annotations": {
+            ANNOTATION + "owner": me["owner"],
+            ANNOTATION + "host": me["host"],
+            ANNOTATION + "pid": str(me["pid"]),
+            ANNOTATION + "run-id": me["run_id"],
+            ANNOTATION + "started": me["started"],
+            ANNOTATION + "target-version": str(target or ""),
+        },
+    }
+    if resource_version:
+        metadata["resourceVersion"] = str(resource_version)
+    spec = {"holderIdentity": me["holder"], "acquireTime": me["started"], "renewTime": me["started"]}
+    if ttl and int(ttl) > 0:
+        spec["leaseDurationSeconds"] = int(ttl)
+    return {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": metadata, "spec": spec}
+
+
+def staleness(held, me, now=None, alive=pid_alive):
+    """Why a held lock is stale, or None while its run may still be going."""
+    now = now or _now()
+    renewed = parse_time(held.get("renewed"))
+    ttl = held.get("ttl")
+    if ttl and renewed and (now - renewed).total_seconds() > int(ttl):
+        return "its %ss time to live (skoala_lock_ttl) ran out at %s" % (
+            ttl, format_time(renewed + datetime.timedelta(seconds=int(ttl))))
+    if held.get("host") and held["host"] == me["host"] and held.get("pid") and not alive(held["pid"]):
+        return "its ansible-playbook process %s on this host (%s) is gone" % (held["pid"], me["host"])
+    return None
+
+
+def decide(lease, me, name, namespace, takeover=False, ttl=0, target=None, now=None, alive=pid_alive):
+    """What to do about the lock: a dict with ``action`` (``acquire``,
+    ``takeover``, ``held`` or ``refuse``), a ``message`` for the operator,
+    and the Lease ``definition`` to write (for acquire and takeover)."""
+    takeover = _truthy(takeover)
+    ttl = int(ttl or 0)
+    held = holder_of(lease)
+    resource_version = ((lease or {}).get("metadata") or {}).get("resourceVersion") if isinstance(lease, dict) else None
+    where = "Lease %s/%s on the control-plane cluster" % (namespace, name)
+
+    def write(action, message):
+        return {"action": action, "message": message, "previous": held,
+                "definition": lease_definition(me, name, namespace, ttl, resource_version, target)}
+
+    if held is None:
+        return write("acquire", "%s: taken by %s" % (where, me["holder"]))
+    if held["holder"] == me["holder"]:
+        return {"action": "held", "message": "%s: held by this run (%s)" % (where, me["holder"]),
+                "previous": held, "definition": None}
+    stale = staleness(held, me, now, alive)
+    if takeover or stale:
+        why = "on request (skoala_lock_takeover)" if takeover else "because " + stale
+        return write("takeover", "%s: taken over from %s (started %s) %s" % (
+            where, held["holder"], held["started"] or "at an unknown time", why))
+    return {
+        "action": "refuse",
+        "previous": held,
+        "definition": None,
+        "message": (
+            "Another run holds the fleet lock: %s, held by %s (started %s). "
+            "It may still be upgrading the fleet; wait for it to finish. If that run is dead "
+            "(killed, or its machine gone), check that no ansible-playbook of it still runs, "
+            "then take the lock over with -e skoala_lock_takeover=true "
+            "(re-run with -e skoala_recover_pending=true if it left a release pending)."
+            % (where, held["holder"], held["started"] or "at an unknown time")),
+    }
+
+
+def _truthy(value):
+    """-e skoala_lock_takeover=false gives the string 'false': not a yes."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    return bool(value)
+
+
+def releasable(lease, me_holder):
+    """True when the Lease is still held by the run ``me_holder`` (so the
+    run may delete it at its end)."""
+    held = holder_of(lease)
+    return bool(held) and held["holder"] == me_holder

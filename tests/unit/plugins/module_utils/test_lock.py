@@ -1,0 +1,173 @@
+"""The fleet lock's decisions (module_utils/lock.py): pure logic on the Lease
+as kubernetes.core.k8s_info returns it."""
+import datetime
+import os
+
+import pytest
+
+from ansible_collections.dce5.skoala.plugins.module_utils import lock
+from ansible_collections.dce5.skoala.plugins.filter.skoala import FilterModule
+
+UTC = datetime.timezone.utc
+T0 = datetime.datetime(2026, 11, 21, 6, 0, 0, 123456, tzinfo=UTC)
+NAME, NS = "skoala-upgrade-lock", "skoala-system"
+
+
+def me(pid=111, host="ctl", run="R2"):
+    return lock.identity(run, user="ops", host=host, pid=pid, now=T0)
+
+
+def lease_of(who, ttl=0, rv="42", renewed=None):
+    lease = lock.lease_definition(who, NAME, NS, ttl, target="0.28.1")
+    lease["metadata"]["resourceVersion"] = rv
+    if renewed:
+        lease["spec"]["renewTime"] = lock.format_time(renewed)
+    return lease
+
+
+def alive(pid):
+    return True
+
+
+def dead(pid):
+    return False
+
+
+def test_identity_names_user_host_pid_run_and_time():
+    ident = me()
+    assert ident["holder"] == "ops@ctl pid 111 run R2"
+    assert ident["owner"] == "ops@ctl" and ident["started"] == "2026-11-21T06:00:00.123456Z"
+
+
+def test_identity_defaults_come_from_the_process():
+    ident = lock.identity("R")
+    assert ident["pid"] > 0 and "@" in ident["owner"] and ident["run_id"] == "R"
+
+
+@pytest.mark.parametrize("lease", [None, {}, {"spec": {}}, {"spec": {"holderIdentity": ""}}])
+def test_free_lock_is_acquired(lease):
+    d = lock.decide(lease, me(), NAME, NS, alive=alive)
+    assert d["action"] == "acquire"
+    spec = d["definition"]["spec"]
+    assert spec["holderIdentity"] == "ops@ctl pid 111 run R2"
+    assert spec["acquireTime"] == spec["renewTime"] == "2026-11-21T06:00:00.123456Z"
+    assert "leaseDurationSeconds" not in spec
+    meta = d["definition"]["metadata"]
+    assert meta["name"] == NAME and meta["namespace"] == NS
+    assert meta["annotations"]["skoala.dce5.io/pid"] == "111"
+    assert d["definition"]["apiVersion"] == "coordination.k8s.io/v1" and d["definition"]["kind"] == "Lease"
+
+
+def test_released_lease_keeps_its_resource_version_when_reacquired():
+    lease = {"metadata": {"resourceVersion": "7"}, "spec": {"holderIdentity": None}}
+    d = lock.decide(lease, me(), NAME, NS, alive=alive)
+    assert d["action"] == "acquire" and d["definition"]["metadata"]["resourceVersion"] == "7"
+
+
+def test_our_own_lock_is_held():
+    d = lock.decide(lease_of(me()), me(), NAME, NS, alive=alive)
+    assert d["action"] == "held" and d["definition"] is None
+
+
+def test_someone_elses_live_lock_is_refused_with_owner_time_and_takeover():
+    other = me(pid=222, host="jump-1", run="R1")
+    d = lock.decide(lease_of(other), me(), NAME, NS, alive=alive, now=T0)
+    assert d["action"] == "refuse" and d["definition"] is None
+    msg = d["message"]
+    assert "ops@jump-1 pid 222 run R1" in msg
+    assert "started 2026-11-21T06:00:00.123456Z" in msg
+    assert "-e skoala_lock_takeover=true" in msg
+    assert "Lease skoala-system/skoala-upgrade-lock" in msg
+
+
+def test_another_host_with_a_dead_pid_is_not_judged_from_here():
+    other = me(pid=222, host="jump-1", run="R1")
+    assert lock.decide(lease_of(other), me(), NAME, NS, alive=dead)["action"] == "refuse"
+
+
+def test_same_host_dead_process_is_stale_and_taken_over():
+    other = me(pid=222, run="R1")
+    d = lock.decide(lease_of(other, rv="99"), me(), NAME, NS, alive=dead)
+    assert d["action"] == "takeover"
+    assert "process 222 on this host (ctl) is gone" in d["message"]
+    # the write carries the resourceVersion read, so a concurrent change fails it
+    assert d["definition"]["metadata"]["resourceVersion"] == "99"
+    assert d["previous"]["holder"] == "ops@ctl pid 222 run R1"
+
+
+def test_same_host_live_process_is_refused():
+    other = me(pid=222, run="R1")
+    assert lock.decide(lease_of(other), me(), NAME, NS, alive=alive)["action"] == "refuse"
+
+
+def test_explicit_takeover():
+    other = me(pid=222, host="jump-1", run="R1")
+    d = lock.decide(lease_of(other), me(), NAME, NS, takeover=True, alive=alive)
+    assert d["action"] == "takeover" and "on request (skoala_lock_takeover)" in d["message"]
+
+
+def test_ttl_expiry():
+    other = me(pid=222, host="jump-1", run="R1")
+    lease = lease_of(other, ttl=60, renewed=T0)
+    assert lock.decide(lease, me(), NAME, NS, now=T0 + datetime.timedelta(seconds=59),
+                       alive=alive)["action"] == "refuse"
+    late = lock.decide(lease, me(), NAME, NS, now=T0 + datetime.timedelta(seconds=61), alive=alive)
+    assert late["action"] == "takeover" and "60s time to live (skoala_lock_ttl) ran out" in late["message"]
+
+
+def test_ttl_is_written_when_set():
+    d = lock.decide(None, me(), NAME, NS, ttl=3600)
+    assert d["definition"]["spec"]["leaseDurationSeconds"] == 3600
+
+
+def test_foreign_lease_without_annotations_is_refused_by_holder_identity():
+    lease = {"metadata": {"resourceVersion": "3"}, "spec": {"holderIdentity": "someone-else"}}
+    d = lock.decide(lease, me(), NAME, NS, alive=dead)
+    assert d["action"] == "refuse" and "held by someone-else (started at an unknown time)" in d["message"]
+
+
+def test_releasable_only_by_its_holder():
+    assert lock.releasable(lease_of(me()), me()["holder"])
+    assert not lock.releasable(lease_of(me(pid=5)), me()["holder"])
+    assert not lock.releasable(None, me()["holder"])
+
+
+@pytest.mark.parametrize("text, ok", [
+    ("2026-11-21T06:00:00.123456Z", True), ("2026-11-21T06:00:00Z", True), ("", False), (None, False),
+    ("yesterday", False), (5, False)])
+def test_parse_time(text, ok):
+    assert (lock.parse_time(text) is not None) is ok
+
+
+def test_pid_alive_for_this_process_and_not_for_a_free_pid():
+    # this process is pytest, not ansible-playbook: a reused pid does not keep a lock
+    assert lock.pid_alive(os.getpid()) is False
+    assert lock.pid_alive(2 ** 22 + 1) is False
+    assert lock.pid_alive("x") is False and lock.pid_alive(None) is False
+
+
+def test_filters_exposed():
+    filters = FilterModule().filters()
+    assert {"lock_identity", "lock_decision", "lock_releasable"} <= set(filters)
+    d = filters["lock_decision"](None, me(), NAME, NS, False, 0, "0.28.1")
+    assert d["action"] == "acquire"
+    assert d["definition"]["metadata"]["annotations"]["skoala.dce5.io/target-version"] == "0.28.1"
+
+
+def test_playbook_pid_is_the_topmost_ansible_playbook_ancestor():
+    # worker 300 forked from ansible-playbook 200 (same command line), started by a shell 100
+    lines = {300: "python3 /venv/bin/ansible-playbook -i inv up.yml", 200: "python3 /venv/bin/ansible-playbook -i inv up.yml",
+             100: "bash"}
+    parents = {300: 200, 200: 100, 100: 1}
+    assert lock.playbook_pid(300, cmdline=lambda p: lines.get(p, ""), parent=parents.get) == 200
+    assert lock.playbook_pid(200, cmdline=lambda p: lines.get(p, ""), parent=parents.get) == 200
+    # not under ansible-playbook: the parent
+    assert lock.playbook_pid(100, cmdline=lambda p: lines.get(p, ""), parent=parents.get) == os.getppid()
+
+
+@pytest.mark.parametrize("value, takes", [("false", False), ("False", False), ("", False), (False, False),
+                                          ("true", True), ("yes", True), (True, True)])
+def test_takeover_strings_from_the_command_line(value, takes):
+    other = me(pid=222, host="jump-1", run="R1")
+    d = lock.decide(lease_of(other), me(), NAME, NS, takeover=value, alive=alive)
+    assert d["action"] == ("takeover" if takes else "refuse")
