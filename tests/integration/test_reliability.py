@@ -70,8 +70,8 @@ class Background:
             if predicate():
                 return
             if self.proc.poll() is not None:
-                raise AssertionError("the run ended (rc %s) before %s:\n%s" % (self.proc.returncode, what,
-                                                                                self.out[-4000:]))
+                raise AssertionError("the run ended (rc %s) before %s:\n%s"
+                                     % (self.proc.returncode, what, self.out[-4000:]))
             time.sleep(0.2)
         self.kill(signal.SIGKILL)
         raise AssertionError("timed out waiting for %s:\n%s" % (what, self.out[-4000:]))
