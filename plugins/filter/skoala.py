@@ -48,6 +48,7 @@ FILTERS = {
     "unready_pods": fleet.unready_pods,
     "with_warnings": fleet.with_warnings,
     "one_per_machine": fleet.one_per_machine,
+    "fleet_changes": fleet.fleet_changes,
     "secrets_in": fleet.secrets_in,
     "redact": fleet.redact,
     "backup_files": fleet.backup_files,

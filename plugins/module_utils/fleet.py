@@ -481,3 +481,8 @@ def backup_private_files(files, cluster, time):
         out.append({"name": m["meta_file"].rsplit("/", 1)[-1],
                     "content": yaml.safe_dump(meta, default_flow_style=False, sort_keys=True)})
     return out
+
+
+def fleet_changes(fleet_plans):
+    """How many releases of the fleet (cluster -> plans) will change."""
+    return sum(1 for plans in (fleet_plans or {}).values() for p in plans or [] if p.get("action") != "none")

@@ -163,59 +163,14 @@ plan:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dce5.skoala.plugins.module_utils import plan as plan_utils
 from ansible_collections.dce5.skoala.plugins.module_utils import versions
 
-
-def run(params):
-    """The plan for the module's parameters (raises VersionError on bad input)."""
-    component = params["component"]
-    current = None
-    if params.get("current_chart"):
-        current = versions.chart_version(params["current_chart"], component)
-    desired = versions.image_tag_values(component, params["target_version"], params.get("ui_version"))
-    current_values = None
-    if params.get("current_image_tags") is not None:
-        current_values = {}
-        for key, tag in params["current_image_tags"].items():
-            node = current_values
-            parts = key.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = tag
-    return versions.plan(
-        component, current, params["target_version"],
-        available=params.get("available_versions"),
-        allow_downgrade=params["allow_downgrade"],
-        status=params.get("status"),
-        desired_tags=desired,
-        current_values=current_values,
-        recover_pending=params["recover_pending"],
-        release=params.get("release"),
-        namespace=params["namespace"],
-        kubeconfig=params.get("kubeconfig"),
-        context=params.get("context"),
-    )
+run = plan_utils.run
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            component=dict(type="str", required=True, choices=list(versions.COMPONENTS)),
-            target_version=dict(type="str", required=True),
-            current_chart=dict(type="str"),
-            status=dict(type="str"),
-            available_versions=dict(type="list", elements="str"),
-            allow_downgrade=dict(type="bool", default=False),
-            recover_pending=dict(type="bool", default=False),
-            ui_version=dict(type="str"),
-            current_image_tags=dict(type="dict"),
-            release=dict(type="str"),
-            namespace=dict(type="str", default=versions.NAMESPACE),
-            kubeconfig=dict(type="str", no_log=False),
-            context=dict(type="str"),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=plan_utils.ARGUMENT_SPEC, supports_check_mode=True)
     try:
         plan = run(module.params)
     except versions.VersionError as exc:

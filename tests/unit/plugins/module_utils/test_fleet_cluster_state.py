@@ -93,3 +93,10 @@ def test_one_per_machine_keeps_order_and_handles_no_hosts():
     hv = {"w2": {}, "w1": {}}
     assert fleet.one_per_machine(["w2", "w1"], hv) == ["w2", "w1"]
     assert fleet.one_per_machine([], hv) == []
+
+
+def test_fleet_changes_counts_releases_that_change():
+    plans = {"g": [{"action": "upgrade"}], "w1": [{"action": "none"}], "w2": [{"action": "recover"}], "w3": []}
+    assert fleet.fleet_changes(plans) == 2
+    assert fleet.fleet_changes({"g": [{"action": "none"}]}) == 0
+    assert fleet.fleet_changes({}) == 0
