@@ -77,6 +77,8 @@ test-integration: venv collection tools
 # ansible-test sanity (a few minutes the first time, about one warm).
 lint: ansible-lint changelog-lint ansible-doc docs-check sanity
 
+test: test-unit lint test-integration
+
 ansible-lint: venv collection
 	@echo "== ansible-lint (production profile)"
 	@$(VBIN)/ansible-lint --offline -q

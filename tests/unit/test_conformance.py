@@ -2,6 +2,7 @@
 cover every default, and the generated reference docs are up to date."""
 import glob
 import os
+import subprocess
 import sys
 
 import pytest
@@ -47,3 +48,14 @@ def test_every_changelog_fragment_is_released():
     released = {frag for rel in releases.values() for frag in rel.get("fragments") or []}
     fragments = {os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "changelogs", "fragments", "*.y*ml"))}
     assert sorted(fragments - released) == [], "run `make changelog` (adds them to the galaxy.yml version)"
+
+
+def test_make_test_runs_every_suite():
+    """`make test` is what CI runs: it must run the unit tests, lint and the integration tests
+    (a merge once dropped the target, and make then did nothing and exited 0)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run(["make", "-n", "-p", "test"], cwd=root, text=True, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, check=False).stdout
+    rule = [line for line in out.splitlines() if line.startswith("test:")]
+    assert rule, "Makefile has no test target"
+    assert set(rule[0].split(":", 1)[1].split()) >= {"test-unit", "lint", "test-integration"}
