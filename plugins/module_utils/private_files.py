@@ -44,13 +44,14 @@ def write(path, content):
 
 def plan(directory, files):
     """Paths of ``files`` (name -> content) in ``directory`` that differ."""
-    return [os.path.join(directory, name) for name, content in sorted(files.items())
+    return [os.path.join(directory, name) for name, content in files.items()
             if not same(os.path.join(directory, name), content)]
 
 
 def write_all(directory, files, check_mode=False):
-    """Write what differs; returns (changed paths, all paths)."""
-    paths = [os.path.join(directory, name) for name in sorted(files)]
+    """Write what differs, in the order given (a backup's values before the
+    metadata that names them); returns (changed paths, all paths)."""
+    paths = [os.path.join(directory, name) for name in files]
     changed = plan(directory, files)
     if check_mode or not changed:
         return changed, paths

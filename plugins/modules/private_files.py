@@ -84,7 +84,7 @@ def main():
         supports_check_mode=True,
     )
     directory = module.params["directory"]
-    files = {}
+    files = {}  # in the order given: the caller decides what is written first
     for item in module.params["files"]:
         name = item["name"]
         if not name or os.path.basename(name) != name or name in (".", ".."):

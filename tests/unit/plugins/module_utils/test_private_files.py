@@ -78,3 +78,12 @@ def test_backup_private_files_names_values_and_meta():
     assert meta["cluster"] == "dce-global" and meta["time"] == "2026-01-01T00:00:00Z"
     assert meta["revision"] == 3 and meta["values_file"] == "skoala-R1-rev3.values.yaml"
     assert "u:p" not in out[1]["content"]
+
+
+def test_files_are_written_in_the_order_given(tmp_path, monkeypatch):
+    order = []
+    real_write = private_files.write
+    monkeypatch.setattr(private_files, "write", lambda path, content: (order.append(os.path.basename(path)),
+                                                                       real_write(path, content)))
+    private_files.write_all(str(tmp_path), {"x.values.yaml": "a: 1\n", "x.meta.yaml": "b: 2\n"})
+    assert order == ["x.values.yaml", "x.meta.yaml"]
