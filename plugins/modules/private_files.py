@@ -17,8 +17,10 @@ description:
     with mode 0700. Each file is written with mode 0600 through a temporary
     file, C(fsync) and a rename, so a reader or a killed run never sees half
     a file; a file that already holds the content with that mode is left alone.
-  - Used for the values backups and the reports, which hold database DSNs
-    and other values; give the task C(no_log) when the content is secret.
+  - Used for the values backups (which hold database DSNs and other
+    values) and the reports. Each file's C(content) is a C(no_log) option,
+    so it is masked in every output at any verbosity, while a failure to
+    write still says which directory and why.
   - One call for all files, instead of a M(ansible.builtin.copy) per file.
 author:
   - dce5.skoala contributors (@dce5-skoala)
@@ -50,7 +52,6 @@ EXAMPLES = r"""
     files:
       - name: skoala-20260101T000000Z-rev3.values.yaml
         content: "{{ values | to_nice_yaml }}"
-  no_log: true
 """
 
 RETURN = r"""

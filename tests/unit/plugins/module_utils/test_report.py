@@ -53,10 +53,6 @@ def test_report_input_reads_only_what_it_needs():
     assert report.report_input({}) == {"plans": [], "report": {}}
 
 
-def _doc():
-    return report.document({"w1": {"plans": [], "results": {}}}, "20260101T000000Z", "0.28.1")
-
-
 def test_report_files_names_and_latest_copies():
     out = report.files(report.document({}, "R1"))
     assert sorted(out) == ["latest.json", "latest.md", "skoala-upgrade-R1.json", "skoala-upgrade-R1.md"]
