@@ -86,6 +86,27 @@ class Background:
             pass
         return self.finish(timeout=120)
 
+    def interrupt(self, presses=5):
+        """Ctrl-C, pressed again if the run goes on. ansible-core can lose a
+        SIGINT that lands while it forks a worker: the KeyboardInterrupt its
+        handler raises surfaces inside an at-fork hook, where CPython prints
+        "Exception ignored in: <function _releaseLock ...>" and carries on.
+        The handler has already restored the default action, so the second
+        SIGINT ends the run; an operator at a terminal does the same."""
+        for _press in range(presses):
+            lost_before = self.out.count("Exception ignored in")
+            try:
+                os.killpg(self.proc.pid, signal.SIGINT)
+            except ProcessLookupError:
+                break
+            deadline = time.time() + 5
+            while self.proc.poll() is None and time.time() < deadline \
+                    and self.out.count("Exception ignored in") == lost_before:
+                time.sleep(0.1)
+            if self.proc.poll() is not None:
+                break
+        return self.finish(timeout=120)
+
     def finish(self, timeout=900):
         self.proc.wait(timeout=timeout)
         return self
@@ -332,8 +353,8 @@ def test_killed_runs_and_a_killed_apiserver(fleet, tmp_path):
     # 2. SIGINT (Ctrl-C) once the control plane is done, before the workers
     run = Background(fleet, tmp_path, "int-between")
     run.wait_for_line("PLAY [Upgrade skoala-init on the workers")
-    run.kill(signal.SIGINT)
-    assert run.rc != 0
+    run.interrupt()
+    assert run.rc != 0, run
     assert "taken over from %s" % killed["spec"]["holderIdentity"] in flat(run.out)
     assert chart(fleet, fleet.control_plane) == "skoala-" + TARGET
     assert {w: fleet.history(w) for w in fleet.workers} == {w: baseline[w] for w in fleet.workers}
