@@ -173,10 +173,43 @@ def _serial_ok(value):
     return number is not None and number > 0
 
 
-def input_problems(host, inputs):
-    """Problems with one host's inputs, each naming the host, the variable
-    and the fix. ``inputs`` maps variable names to values."""
+# Variables the playbooks use as play keywords, with the value that means "not set".
+PLAY_KEYWORD_VARS = (
+    ("skoala_workers_serial", "serial", "100%", "all workers would be upgraded in one batch"),
+    ("skoala_max_fail_percentage", "max_fail_percentage", "0", "the run would stop at the first failed worker"),
+)
+
+
+def _same_setting(value, default):
+    text = str(value).strip()
+    return text == default or (default == "0" and _whole(text.rstrip("%")) == 0)
+
+
+def play_keyword_problems(host, inputs, extra_var_names):
+    """Variables that only reach play keywords from extra vars. Ansible
+    templates serial and max_fail_percentage without any host's variables, so
+    a value set in the inventory is silently replaced by the default."""
     problems = []
+    for var, keyword, default, effect in PLAY_KEYWORD_VARS:
+        value = inputs.get(var)
+        if value is None or var in extra_var_names or _same_setting(value, default):
+            continue
+        problems.append(
+            "%s: %s is %r in the inventory, but the playbooks use it as the workers' play keyword %s, and "
+            "Ansible reads play keywords from extra vars only: %s. Pass it with -e (e.g. -e '{\"%s\": %s}' "
+            "or -e @vars.yml) and remove it from the inventory"
+            % (host, var, value, keyword, effect, var, json.dumps(value)))
+    return problems
+
+
+def input_problems(host, inputs, extra_var_names=None):
+    """Problems with one host's inputs, each naming the host, the variable
+    and the fix. ``inputs`` maps variable names to values; with
+    ``extra_var_names`` (the names given with -e), play-keyword variables set
+    only in the inventory are refused too."""
+    problems = []
+    if extra_var_names is not None:
+        problems.extend(play_keyword_problems(host, inputs, extra_var_names))
 
     def bad(var, what, fix):
         problems.append("%s: %s %s; %s" % (host, var, what, fix))

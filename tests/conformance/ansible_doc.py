@@ -1,4 +1,4 @@
-"""ansible-doc renders every module of the collection and every role's
+"""ansible-doc renders every module and lookup of the collection and every role's
 argument spec, with no warning or error.
 
 ansible-doc exits 0 when a plugin is not found or its documentation does
@@ -15,12 +15,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ANSIBLE_DOC = os.path.join(os.path.dirname(sys.executable), "ansible-doc")
 
 
+def plugins(directory):
+    return sorted(os.path.splitext(os.path.basename(p))[0]
+                  for p in glob.glob(os.path.join(ROOT, "plugins", directory, "*.py")) if not p.endswith("__init__.py"))
+
+
 def names():
-    modules = sorted(os.path.splitext(os.path.basename(p))[0]
-                     for p in glob.glob(os.path.join(ROOT, "plugins", "modules", "*.py")) if not p.endswith("__init__.py"))
     roles = sorted(os.path.basename(os.path.dirname(os.path.dirname(p)))
                    for p in glob.glob(os.path.join(ROOT, "roles", "*", "tasks", "main.yml")))
-    return modules, roles
+    return plugins("modules"), roles
 
 
 def render(kind, items, banner):
@@ -40,11 +43,13 @@ def render(kind, items, banner):
 
 def main():
     modules, roles = names()
-    problems = render("module", modules, "> MODULE %s ") + render("role", roles, "> ROLE: *%s* ")
+    lookups = plugins("lookup")
+    problems = (render("module", modules, "> MODULE %s ") + render("lookup", lookups, "> LOOKUP %s ")
+                + render("role", roles, "> ROLE: *%s* "))
     for p in problems:
         print(p, file=sys.stderr)
     if not problems:
-        print("ansible-doc: %d modules and %d roles render" % (len(modules), len(roles)))
+        print("ansible-doc: %d modules, %d lookups and %d roles render" % (len(modules), len(lookups), len(roles)))
     return 1 if problems else 0
 
 

@@ -70,6 +70,11 @@ def shell_metacharacters(inv, fleet):
     return inv
 
 
+def canary_in_inventory(inv, fleet):
+    inv["all"]["vars"]["skoala_workers_serial"] = [1, "50%"]
+    return inv
+
+
 CASES = [
     # id, inventory change, extra vars, expected fragments of the message
     ("garbage-target", None, {"skoala_target_version": "latest"},
@@ -107,6 +112,11 @@ CASES = [
       "skoala_helm_timeout is -5; use a whole number of seconds above 0",
       "skoala_max_fail_percentage is 'lots'; use a number from 0 to 100",
       "skoala_lock_ttl is -1"]),
+    # Ansible would ignore it there and upgrade every worker at once
+    ("canary-serial-in-inventory", canary_in_inventory, {},
+     ["dce-worker-1: skoala_workers_serial is [1,", "in the inventory, but the playbooks use it as the workers",
+      "Ansible reads play keywords from extra vars only: all workers would be upgraded in one batch",
+      "Pass it with -e"]),
     # the roles' argument specs answer first for types they declare
     ("wrong-type", None, {"skoala_recover_pending": "maybe"},
      ["argument 'skoala_recover_pending' is of type str and we were unable to convert to bool"]),

@@ -178,24 +178,25 @@ def test_crd_file_applied_across_0_35_1(fleet):
     assert contour["metadata"]["annotations"]["sandbox.dce5.io/chart-version"] == "0.28.1"
 
 
-def worker_fault_inventory(fleet, tmp_path, worker, serial=None):
+def worker_fault_inventory(fleet, tmp_path, worker):
     inv = fleet.inventory_copy()
     host = inv["all"]["children"]["skoala_workers"]["hosts"][worker]
     host["skoala_extra_values"] = {"global": {"sandboxFault": "never-ready"}}
     host["skoala_helm_timeout"] = 20
-    if serial:
-        inv["all"]["vars"]["skoala_workers_serial"] = serial
     return fleet.write_inventory(tmp_path, inv)
 
 
 def test_worker_that_never_becomes_ready_is_rolled_back(fleet, tmp_path):
     first, bad = fleet.workers[0], fleet.workers[-1]
-    inventory = worker_fault_inventory(fleet, tmp_path, bad, serial=1)
-    run = fleet.playbook("upgrade.yml", inventory=inventory)
+    inventory = worker_fault_inventory(fleet, tmp_path, bad)
+    # one worker per batch: the first batch is done before the bad worker starts
+    run = fleet.playbook("upgrade.yml", inventory=inventory, extra_vars={"skoala_workers_serial": 1})
     assert run.rc != 0, run
     text = " ".join(run.out.split())
     assert "%s: helm upgrade of skoala-init 0.19.2 -> %s failed" % (bad, TARGET) in text
     assert "rolled back by --atomic" in text and "rollback.yml" in text
+    # one batch per worker, so each batch ran the workers' tasks once
+    assert text.count("TASK [Upgrade the skoala-init release of this cluster]") == len(fleet.workers), run
     # the control plane and the first batch are upgraded, the bad worker is back on its old chart
     assert fleet.release(fleet.control_plane)["chart"] == "skoala-" + TARGET
     assert fleet.release(first)["chart"] == "skoala-init-" + TARGET

@@ -159,6 +159,44 @@ def test_good_values_of_later_phases_pass(var, value):
     assert fleet.input_problems("w1", dict(GOOD, **{var: value})) == []
 
 
+@pytest.mark.parametrize("var, value, keyword", [
+    ("skoala_workers_serial", 1, "serial"),
+    ("skoala_workers_serial", "25%", "serial"),
+    ("skoala_workers_serial", [1, "50%"], "serial"),
+    ("skoala_max_fail_percentage", 50, "max_fail_percentage"),
+    ("skoala_max_fail_percentage", "34%", "max_fail_percentage"),
+])
+def test_play_keyword_variable_only_in_the_inventory_is_refused(var, value, keyword):
+    problems = fleet.input_problems("w1", dict(GOOD, **{var: value}), ["skoala_target_version"])
+    assert len(problems) == 1
+    assert problems[0].startswith("w1: %s is %r in the inventory" % (var, value))
+    assert "play keyword %s" % keyword in problems[0]
+    assert "Pass it with -e" in problems[0]
+
+
+@pytest.mark.parametrize("var, value", [
+    ("skoala_workers_serial", "100%"), ("skoala_workers_serial", " 100% "), ("skoala_workers_serial", None),
+    ("skoala_max_fail_percentage", 0), ("skoala_max_fail_percentage", "0"), ("skoala_max_fail_percentage", "0%"),
+])
+def test_play_keyword_variable_at_its_default_is_harmless_anywhere(var, value):
+    assert fleet.input_problems("w1", dict(GOOD, **{var: value}), []) == []
+
+
+def test_play_keyword_variable_given_with_e_passes():
+    inputs = dict(GOOD, skoala_workers_serial=[1, "50%"], skoala_max_fail_percentage="50")
+    assert fleet.input_problems("w1", inputs, ["skoala_max_fail_percentage", "skoala_workers_serial"]) == []
+
+
+def test_play_keyword_check_needs_the_extra_var_names():
+    # callers that do not pass the command line (other playbooks, direct use) are not second-guessed
+    assert fleet.input_problems("w1", dict(GOOD, skoala_workers_serial=2)) == []
+
+
+def test_play_keyword_refusal_comes_with_the_value_check():
+    problems = fleet.input_problems("w1", dict(GOOD, skoala_workers_serial=0), [])
+    assert [p.split(" ", 3)[1] for p in problems] == ["skoala_workers_serial", "skoala_workers_serial"]
+
+
 def test_offline_needs_registry_and_chart_source():
     inputs = dict(GOOD, skoala_source="offline", skoala_repo_url="")
     problems = fleet.input_problems("g", inputs)
