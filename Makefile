@@ -68,9 +68,13 @@ test-unit: venv collection
 	@echo "== unit tests"
 	@$(VBIN)/python -m pytest -q tests/unit
 
+# Two pytest-xdist workers, each with its own sandbox and a whole test file
+# at a time (module fixtures stay within a worker); TEST_JOBS=0 runs them in
+# one process.
+TEST_JOBS ?= 2
 test-integration: venv collection tools
-	@echo "== integration tests (sandbox clusters)"
-	@$(VBIN)/python -m pytest -q tests/integration
+	@echo "== integration tests (sandbox clusters, $(TEST_JOBS) workers)"
+	@$(VBIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder --durations=12 tests/integration
 
 # Conformance: ansible-lint (production profile), changelog fragments,
 # ansible-doc of every module and role, generated docs up to date, and
