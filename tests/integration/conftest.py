@@ -149,9 +149,10 @@ def sandbox_dir():
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     if worker == "gw0":
         return None
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    # the cache root of tests/sandbox/provision.sh
+    cache = os.environ.get("DCE5_SKOALA_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "dce5-skoala")
     checkout = hashlib.sha256(ROOT.encode()).hexdigest()[:12]
-    return os.path.join(cache, "dce5-skoala", "sandboxes", checkout, worker)
+    return os.path.join(cache, "sandboxes", checkout, worker)
 
 
 @pytest.fixture(scope="session")
