@@ -11,7 +11,7 @@ import functools
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.dce5.skoala.plugins.module_utils import bundle, fleet, lock, report, versions
+from ansible_collections.dce5.skoala.plugins.module_utils import bundle, fleet, lock, report, run_id, versions
 
 
 def fleet_problems(plans_by_host):
@@ -73,6 +73,7 @@ FILTERS = {
     "target_ref": bundle.target_ref,
     "charts_syncer_config": bundle.charts_syncer_config,
     "chartrepo_upload_url": bundle.chartrepo_upload_url,
+    "run_id": run_id.new_run_id,
     "lock_identity": lock.identity,
     "lock_decision": lock.decide,
     "lock_releasable": lock.releasable,

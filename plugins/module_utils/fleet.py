@@ -20,7 +20,7 @@ try:
 except ImportError:  # only the filter plugin uses this, on the controller, where ansible-core brings PyYAML
     yaml = None
 
-from ansible_collections.dce5.skoala.plugins.module_utils import versions
+from ansible_collections.dce5.skoala.plugins.module_utils import run_id, versions
 
 SOURCES = ("online", "offline")
 CHECKS = ("helm_version", "mysql", "pods", "insight_agent", "repo_index")
@@ -276,6 +276,11 @@ def input_problems(host, inputs, extra_var_names=None):
         value = inputs.get(var)
         if var in inputs and (not isinstance(value, str) or not value.strip()):
             bad(var, "is %r" % (value,), "give a directory path on the controller")
+
+    if inputs.get("skoala_run_id") is not None:
+        problem = run_id.run_id_problem(inputs["skoala_run_id"])
+        if problem:
+            problems.append("%s: %s" % (host, problem))
 
     skip = inputs.get("skoala_preflight_skip")
     if skip is not None:

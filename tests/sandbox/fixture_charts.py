@@ -7,9 +7,11 @@ namespace, the same value keys (``hive.image.tag``,
 ``seata-operator`` subcharts, CRDs under the subcharts' ``crds/``), and the
 version-dependent traits the upgrade path cares about:
 
-* skoala-init <= 0.24.2 leaves hook Jobs ``gateway-api-admission`` and
-  ``gateway-api-admission-patch`` behind; from 0.26.2 the chart owns Jobs of
-  the same names, so an upgrade fails until the stale ones are deleted.
+* skoala-init has plain chart Jobs ``gateway-api-admission`` and
+  ``gateway-api-admission-patch`` whose pod template names the chart
+  version. A Job's template is immutable, so any ``helm upgrade`` (or
+  ``helm rollback``) to another version fails until they are deleted: the
+  vendor's skoala-init page deletes them before every upgrade.
 * seata-operator exists from 0.28.0 on.
 * every CRD carries the chart version in an annotation, so a test can see
   whether the CRD was updated (Helm never upgrades ``crds/``).
@@ -135,20 +137,23 @@ metadata:
   name: {{ $name }}
   labels:
     app.kubernetes.io/version: "v{{ $.Chart.Version }}"
-  %(annotations)s
 spec:
   backoffLimit: 0
-  # A Job's pod template is immutable: like the real chart, it does not
-  # change between chart versions (the certgen image has its own tag).
+  # A Job's pod template is immutable, and this one changes with every chart
+  # version: Kubernetes refuses Helm's patch of an existing Job of an older
+  # version, which is why the vendor deletes the Jobs before each upgrade.
   template:
     metadata:
       labels:
         app.kubernetes.io/name: {{ $name }}
+        app.kubernetes.io/version: "v{{ $.Chart.Version }}"
     spec:
       restartPolicy: Never
       containers:
         - name: create
           image: "{{ $.Values.global.imageRegistry }}/skoala/kube-webhook-certgen:v1.1.1"
+          env:
+            - {name: SKOALA_INIT_VERSION, value: "{{ $.Chart.Version }}"}
       tolerations:
         - {key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}
 {{- end }}
@@ -305,14 +310,7 @@ def skoala_init_chart(root, version, fault):
     for sub in ("contour-provisioner-prereq", "contour-provisioner"):
         files = [(f, kinds) for (s, f), kinds in CRD_FILES.items() if s == sub]
         subchart(os.path.join(root, "charts", sub), sub, version, None, fault, files)
-    # Up to 0.24.2 the admission Jobs are hooks Helm never deletes; from
-    # 0.26.2 the chart manages Jobs of the same names itself.
-    if v <= (0, 24, 2):
-        annotations = "annotations: {helm.sh/hook: 'post-install,post-upgrade'}"
-    else:
-        annotations = "annotations: {}"
-    write(os.path.join(root, "templates", "gateway-admission-jobs.yaml"),
-          ADMISSION_JOB % {"annotations": annotations})
+    write(os.path.join(root, "templates", "gateway-admission-jobs.yaml"), ADMISSION_JOB)
     write(os.path.join(root, "templates", "fault-job.yaml"), HOOK_JOB_FAULT)
 
 
