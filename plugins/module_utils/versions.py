@@ -124,6 +124,11 @@ def chart_version(chart_field, name):
 # `until` is set, target < until: from that version on the chart does the
 # step itself). Adding a boundary is adding a row.
 
+# Jobs of skoala-init whose pod template changes between versions; Kubernetes
+# refuses to patch a Job's template, so they go before every helm upgrade or
+# rollback of skoala-init (the vendor's page, step 4).
+ADMISSION_JOBS = ("gateway-api-admission", "gateway-api-admission-patch")
+
 CRD_DIR_PREREQ = "charts/contour-provisioner-prereq/crds"
 CRD_DIR_CONTOUR = "charts/contour-provisioner/crds"
 
@@ -143,7 +148,7 @@ UPGRADE_PATH = (
         "step": "delete_jobs",
         "description": "delete the stale gateway admission Jobs left by skoala-init <= 0.24.2",
         "params": {"namespace": NAMESPACE,
-                   "jobs": ["gateway-api-admission", "gateway-api-admission-patch"]},
+                   "jobs": list(ADMISSION_JOBS)},
     },
     {
         "boundary": "0.35.1",
