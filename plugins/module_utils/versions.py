@@ -119,10 +119,15 @@ def chart_version(chart_field, name):
 
 # --- the upgrade path --------------------------------------------------------
 #
-# One row per version boundary. A row applies to an upgrade of `component`
-# from `current` to `target` when  current < boundary <= target  (and, where
-# `until` is set, target < until: from that version on the chart does the
-# step itself). Adding a boundary is adding a row.
+# One row per version boundary, written from the vendor's pages (the row's
+# `source`), never from what our planner happens to do. A row applies to an
+# upgrade of `component` from `current` to `target` when
+#     current < boundary <= target
+# and, where `until` is set, target < until (from that version on the chart
+# does the step itself). A row whose boundary is None applies to every
+# install or upgrade of the component. Within a phase, steps run in boundary
+# order; every `pre` step runs before the chart, every `post` step after it.
+# Adding a boundary is adding a row.
 
 # Jobs of skoala-init whose pod template changes between versions; Kubernetes
 # refuses to patch a Job's template, so they go before every helm upgrade or
@@ -132,32 +137,40 @@ ADMISSION_JOBS = ("gateway-api-admission", "gateway-api-admission-patch")
 CRD_DIR_PREREQ = "charts/contour-provisioner-prereq/crds"
 CRD_DIR_CONTOUR = "charts/contour-provisioner/crds"
 
+SKOALA_INIT_PAGE = "DaoCloud-docs skoala quickstart skoala-init.md (upgrade, steps 4-6)"
+
 UPGRADE_PATH = (
     {
+        # Assumption: the vendor's page gives the Job for crossing 0.19.0 and
+        # says nothing of hive >= 0.23 migrating a pre-0.19 schema by itself,
+        # so the Job runs for every upgrade that crosses 0.19.0, whatever the target.
         "boundary": "0.19.0",
         "component": "skoala",
         "phase": "pre",
         "step": "db_upgrade",
         "description": "run the database upgrade Job (sweet) before the skoala chart",
         "params": {"sweet": {"type": "UPGRADE", "target": "0.17.0", "tag": "v0.19.0"}},
+        "source": "DaoCloud-docs skoala upgrade page (seeds), database upgrade before 0.19.0",
     },
     {
-        "boundary": "0.26.2",
+        "boundary": None,
         "component": "skoala-init",
         "phase": "pre",
         "step": "delete_jobs",
-        "description": "delete the stale gateway admission Jobs left by skoala-init <= 0.24.2",
-        "params": {"namespace": NAMESPACE,
-                   "jobs": list(ADMISSION_JOBS)},
+        "description": "delete the gateway admission Jobs, whose pod template Kubernetes will not patch",
+        "params": {"namespace": NAMESPACE, "jobs": list(ADMISSION_JOBS)},
+        "source": SKOALA_INIT_PAGE + "; release note 0.27.1",
     },
     {
-        "boundary": "0.35.1",
+        # "reaches 0.35.x": any upgrade into the 0.35 line or past it, from below it.
+        "boundary": "0.35.0",
         "until": "0.53.0",
         "component": "skoala-init",
-        "phase": "pre",
+        "phase": "post",
         "step": "apply_crds",
         "description": "apply the Gateway API CRDs of the target chart (Helm never upgrades crds/)",
         "params": {"files": [CRD_DIR_PREREQ + "/gateway-api.yaml"]},
+        "source": SKOALA_INIT_PAGE + " (CRD files after helm upgrade); release notes 0.35",
     },
     {
         "boundary": "0.37.0",
@@ -165,17 +178,19 @@ UPGRADE_PATH = (
         "component": "skoala-init",
         "phase": "post",
         "step": "apply_crds",
-        "description": "apply the Contour CRDs of the target chart after the upgrade",
+        "description": "apply the Contour CRDs of the target chart",
         "params": {"files": [CRD_DIR_CONTOUR + "/contour.yaml"]},
+        "source": SKOALA_INIT_PAGE + " (CRD files after helm upgrade); release notes 0.37",
     },
     {
         "boundary": "0.52.1",
         "until": "0.53.0",
         "component": "skoala-init",
-        "phase": "pre",
+        "phase": "post",
         "step": "apply_crds",
-        "description": "apply the Higress CRDs of the target chart before the upgrade",
+        "description": "apply the Higress CRDs of the target chart, in the cluster where skoala-init was upgraded",
         "params": {"files": [CRD_DIR_CONTOUR + "/higress.gen.yaml"]},
+        "source": "DaoCloud-docs skoala release notes 0.52.1 (Higress v2.1.9)",
     },
 )
 
@@ -186,35 +201,69 @@ PHASES = ("pre", "post")
 MIN_INSTALL = "0.17.1"
 
 
+def _boundary_key(row):
+    # Rows for every upgrade come first in their phase: the vendor clears
+    # the way (old Jobs) before anything else.
+    return (PHASES.index(row["phase"]), row["boundary"] is not None,
+            Version.parse(row["boundary"]) if row["boundary"] else Version(0, 0, 0))
+
+
 def steps_between(component, current, target, table=UPGRADE_PATH):
     """Ordered steps an upgrade of ``component`` from ``current`` to ``target``
-    needs: every ``pre`` step before every ``post`` step, each phase in
-    boundary order."""
-    current, target = Version.parse(current), Version.parse(target)
-    if target <= current:
-        return []
+    needs; ``current`` None is an install, which crosses no boundary.
+    ``target`` at or below ``current`` (a re-upgrade in place or a downgrade)
+    crosses none either: only the rows for every upgrade apply."""
+    target = Version.parse(target)
+    current = Version.parse(current) if current is not None else None
     chosen = []
     for row in table:
         if row["component"] != component:
             continue
-        boundary = Version.parse(row["boundary"])
-        if not current < boundary <= target:
-            continue
-        if row.get("until") and target >= Version.parse(row["until"]):
-            continue
+        if row["boundary"] is not None:
+            boundary = Version.parse(row["boundary"])
+            if current is None or not current < boundary <= target:
+                continue
+            if row.get("until") and target >= Version.parse(row["until"]):
+                continue
         chosen.append(row)
-    chosen.sort(key=lambda r: (PHASES.index(r["phase"]), Version.parse(r["boundary"])))
+    chosen.sort(key=_boundary_key)
     return [step_of(r) for r in chosen]
 
 
 def step_of(row):
+    params = dict(row["params"])
     return {
         "name": row["step"],
         "phase": row["phase"],
         "boundary": row["boundary"],
         "description": row["description"],
-        "params": dict(row["params"]),
+        "params": params,
+        "reads": ["chart:" + f for f in params.get("files") or []],
+        "writes": step_writes(row["step"], params),
     }
+
+
+def step_writes(name, params):
+    """What a step changes, as names that must not repeat within one plan:
+    two steps writing the same object would undo or trip over each other."""
+    if name == "apply_crds":
+        return ["crd-file:" + f for f in params["files"]]
+    if name == "delete_jobs":
+        return ["job:%s/%s" % (params["namespace"], j) for j in params["jobs"]]
+    if name == "db_upgrade":
+        return ["db-upgrade:" + params["sweet"]["tag"]]
+    return ["step:" + name]
+
+
+def chart_files(steps):
+    """Files the steps read from the target chart, in first-use order: the
+    chart is unpacked once per release and run for all of them."""
+    out = []
+    for step in steps:
+        for ref in step.get("reads") or []:
+            if ref.startswith("chart:") and ref[len("chart:"):] not in out:
+                out.append(ref[len("chart:"):])
+    return out
 
 
 # --- image tags ---------------------------------------------------------------
@@ -312,6 +361,7 @@ def plan(component, current, target, available=None, allow_downgrade=False,
         "action": None,
         "reason": "",
         "steps": [],
+        "chart_files": [],
         "image_tags": dict(desired_tags or {}),
         "warnings": [],
     }
@@ -320,6 +370,7 @@ def plan(component, current, target, available=None, allow_downgrade=False,
         result["action"] = action
         result["reason"] = reason
         result["steps"] = list(steps)
+        result["chart_files"] = chart_files(result["steps"])
         return result
 
     if available is not None:
@@ -348,14 +399,15 @@ def plan(component, current, target, available=None, allow_downgrade=False,
         if target_v < Version.parse(MIN_INSTALL):
             return decide("refuse", "installing %s below %s needs the database tables created by hand; "
                           "install %s or later" % (component, MIN_INSTALL, MIN_INSTALL))
-        return decide("install", "%s is not installed" % release, recover)
+        return decide("install", "%s is not installed" % release, recover + steps_between(component, None, target_v))
 
     if target_v < current_v:
         if not allow_downgrade:
             return decide("refuse", "%s is at %s; %s would be a downgrade (set skoala_allow_downgrade: true "
                           "to allow it)" % (release, current_v, target_v))
         result["warnings"].append("downgrade from %s to %s: no version steps run in reverse" % (current_v, target_v))
-        return decide("upgrade", "downgrade allowed by skoala_allow_downgrade", recover)
+        return decide("upgrade", "downgrade allowed by skoala_allow_downgrade",
+                      recover + steps_between(component, current_v, target_v))
 
     steps = recover + steps_between(component, current_v, target_v)
     if target_v > current_v:

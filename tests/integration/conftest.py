@@ -61,7 +61,10 @@ class Fleet:
 
     def reset(self, baseline=sandbox_mod.DEFAULT_BASELINE):
         self.box.reset(baseline)
-        # a fleet lock a failed or killed run left behind
+        self.clear_run_state()
+
+    def clear_run_state(self):
+        """No fleet lock a failed or killed run left behind, no backups or reports."""
         self.kubectl(self.control_plane, "delete", "lease", "--all", "-n", sandbox_mod.NAMESPACE,
                      "--ignore-not-found")
         for sub in ("backups", "reports"):

@@ -141,43 +141,6 @@ def test_check_mode_changes_nothing_and_shows_diff(fleet, tmp_path):
                          check=False).returncode != 0
 
 
-def test_stale_admission_jobs_are_deleted(fleet):
-    fleet.reset("0.24.2")
-    worker = fleet.workers[0]
-    jobs = {j["metadata"]["name"] for j in fleet.objects(worker, "jobs")}
-    assert {"gateway-api-admission", "gateway-api-admission-patch"} <= jobs
-    # the fixture is faithful: a plain helm upgrade trips over the stale Jobs
-    plain = fleet.helm(worker, "upgrade", "skoala-init", "sandbox/skoala-init", "--version", TARGET,
-                       "-n", "skoala-system", "--reuse-values", check=False)
-    assert plain.returncode != 0 and "gateway-api-admission" in plain.stderr
-    fleet.kubectl(worker, "get", "ns", "skoala-system")
-    run = fleet.playbook("upgrade.yml")
-    assert run.rc == 0, run
-    assert "delete_jobs" in run.out
-    for cluster in fleet.workers:
-        assert fleet.release(cluster)["chart"] == "skoala-init-" + TARGET
-
-
-def test_crd_file_applied_across_0_35_1(fleet):
-    fleet.reset("0.28.1")
-    worker = fleet.workers[0]
-
-    def crd_version():
-        crd = json.loads(fleet.kubectl(worker, "get", "crd", "gateways.gateway.networking.k8s.io",
-                                       "-o", "json").stdout)
-        return crd["metadata"]["annotations"]["sandbox.dce5.io/chart-version"], \
-            set(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"])
-
-    assert crd_version()[0] == "0.28.1"
-    run = fleet.playbook("upgrade.yml", extra_vars={"skoala_target_version": "0.35.1"})
-    assert run.rc == 0, run
-    version, fields = crd_version()
-    assert version == "0.35.1" and "sandboxV0_35_1" in fields
-    # contour.yaml belongs to 0.37.0 and was not touched
-    contour = json.loads(fleet.kubectl(worker, "get", "crd", "httpproxies.projectcontour.io", "-o", "json").stdout)
-    assert contour["metadata"]["annotations"]["sandbox.dce5.io/chart-version"] == "0.28.1"
-
-
 def worker_fault_inventory(fleet, tmp_path, worker):
     inv = fleet.inventory_copy()
     host = inv["all"]["children"]["skoala_workers"]["hosts"][worker]

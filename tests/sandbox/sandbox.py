@@ -394,26 +394,39 @@ class Sandbox:
                 "/skoala?charset=utf8&parseTime=true&loc=Local&timeout=10s" % self.state["db_password"])
 
     def install_baseline(self, cluster, chart, version):
-        values_file = os.path.join(self.dir, "baseline-%s.yaml" % cluster)
-        write_private(values_file, yaml.safe_dump(self.baseline_values()[chart]))
         current = self.release(cluster, chart)
         if current and current["status"] == "deployed" and current["chart"] == "%s-%s" % (chart, version) \
                 and current["revision"] == "1":
             return "kept"
         if current:
-            self.helm(cluster, "uninstall", chart, "-n", NAMESPACE, "--wait", "--timeout", "120s", capture=True)
+            self.uninstall(cluster, chart)
         # Leftovers a failed or partial upgrade may leave (hook Jobs, the DB
         # upgrade's objects, CRDs applied by hand) go, so the baseline is the
         # same every time. The namespace itself stays: deleting it waits on
         # the namespace controller, slow right after a cluster restart.
+        # Another chart's release in the namespace (a test that put skoala-init
+        # on the control plane) would lose its Helm records: it goes first.
+        for other in ("skoala", "skoala-init"):
+            if other != chart:
+                self.uninstall(cluster, other)
         self.kubectl(cluster, "delete", "jobs,deployments,statefulsets,configmaps,secrets", "--all",
                      "-n", NAMESPACE, "--ignore-not-found", "--wait=false", capture=True, check=False)
         for crd_name in FIXTURE_CRDS:
             self.kubectl(cluster, "delete", "crd", crd_name, "--ignore-not-found", capture=True, check=False)
+        self.install_release(cluster, chart, version)
+        return "installed"
+
+    def install_release(self, cluster, chart, version):
+        """``chart`` at ``version`` with the baseline's values, as an operator installed it."""
+        values_file = os.path.join(self.dir, "baseline-%s-%s.yaml" % (cluster, chart))
+        write_private(values_file, yaml.safe_dump(self.baseline_values()[chart]))
         self.helm(cluster, "upgrade", "--install", chart, "sandbox/" + chart, "--version", version,
                   "-n", NAMESPACE, "--create-namespace", "-f", values_file, "--wait", "--timeout", "180s",
                   capture=True)
-        return "installed"
+
+    def uninstall(self, cluster, chart):
+        if self.release(cluster, chart):
+            self.helm(cluster, "uninstall", chart, "-n", NAMESPACE, "--wait", "--timeout", "120s", capture=True)
 
     def install_baselines(self, names, baseline):
         """The baseline on every cluster, clusters in parallel."""

@@ -231,7 +231,9 @@ def test_fleet_table_control_plane_first_and_steps():
 
 def test_fleet_table_crd_step_labels():
     lines = fleet.fleet_table({"w": [versions.plan("skoala-init", "0.28.1", "0.52.1")]})
-    assert "apply_crds(gateway-api.yaml), apply_crds(higress.gen.yaml), apply_crds(contour.yaml)" in lines[2]
+    # the vendor's order: the Jobs before the chart, the CRD files after it, by boundary
+    assert "delete_jobs, apply_crds(gateway-api.yaml), apply_crds(contour.yaml), apply_crds(higress.gen.yaml)" \
+        in lines[2]
 
 
 def test_fleet_problems_filter_lists_refusals_and_mismatch():
