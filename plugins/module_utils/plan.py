@@ -25,6 +25,9 @@ ARGUMENT_SPEC = dict(
     namespace=dict(type="str", default=versions.NAMESPACE),
     kubeconfig=dict(type="str", no_log=False),
     context=dict(type="str"),
+    unfinished=dict(type="dict", options=dict(
+        target=dict(type="str", required=True),
+        **{"from": dict(type="str")})),
 )
 
 
@@ -56,4 +59,5 @@ def run(params):
         namespace=params["namespace"],
         kubeconfig=params.get("kubeconfig"),
         context=params.get("context"),
+        unfinished=params.get("unfinished"),
     )

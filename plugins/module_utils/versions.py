@@ -333,7 +333,7 @@ def recover_command(release, namespace, kubeconfig=None, context=None):
 
 def plan(component, current, target, available=None, allow_downgrade=False,
          status=None, desired_tags=None, current_values=None, recover_pending=False,
-         release=None, namespace=NAMESPACE, kubeconfig=None, context=None):
+         release=None, namespace=NAMESPACE, kubeconfig=None, context=None, unfinished=None):
     """The plan for one release.
 
     ``current``: the deployed chart version, or None when not installed.
@@ -342,9 +342,13 @@ def plan(component, current, target, available=None, allow_downgrade=False,
     ``desired_tags`` / ``current_values``: image tags wanted and the release's
     computed values; a release at the target chart whose tags differ still
     needs an upgrade.
+    ``unfinished``: the cluster's record of an upgrade of this release whose
+    steps after the chart did not all run (``{"from", "target"}``, see
+    module_utils/unfinished.py); at that target, they run now (``finish``).
 
     Returns a dict: component, release, current, target, action (install,
-    upgrade, none, refuse), reason, steps (ordered), image_tags, warnings.
+    upgrade, finish, none, refuse), reason, steps (ordered), chart_files,
+    image_tags, warnings.
     """
     if component not in COMPONENTS:
         raise ValueError("unknown component '%s' (expected one of %s)" % (component, ", ".join(COMPONENTS)))
@@ -410,6 +414,10 @@ def plan(component, current, target, available=None, allow_downgrade=False,
                       recover + steps_between(component, current_v, target_v))
 
     steps = recover + steps_between(component, current_v, target_v)
+    # A run that took the chart to the current version stopped before its
+    # steps after the chart: they are owed, whatever this run's target.
+    owed = owed_steps(component, unfinished, current_v, target_v)
+    steps = sorted(steps + [s for s in owed if s not in steps], key=_boundary_key)
     if target_v > current_v:
         return decide("upgrade", "%s -> %s" % (current_v, target_v), steps)
 
@@ -421,7 +429,25 @@ def plan(component, current, target, available=None, allow_downgrade=False,
         return decide("upgrade", "release is at %s but in state failed" % target_v, steps)
     if recover:
         return decide("upgrade", "release is at %s but stuck in %s" % (target_v, status), steps)
+    if unfinished_at(unfinished, current_v):
+        return decide("finish", "the run that took %s from %s to %s stopped before its steps after the chart"
+                      % (release, unfinished.get("from") or "(new)", target_v), owed)
     return decide("none", "already at %s" % target_v)
+
+
+def unfinished_at(unfinished, version):
+    """Whether ``unfinished`` records an upgrade that reached ``version``."""
+    return bool(unfinished and unfinished.get("target")) and Version.parse(unfinished["target"]) == version
+
+
+def owed_steps(component, unfinished, current, target):
+    """The steps after the chart that the run recorded in ``unfinished``
+    still owes, as they apply on the way to ``target`` (the files come from
+    the target chart); none when the record is not about ``current``."""
+    if not unfinished_at(unfinished, current) or not unfinished.get("from"):
+        return []
+    start = Version.parse(unfinished["from"])
+    return [s for s in steps_between(component, start, max(current, target)) if s["phase"] == "post"]
 
 
 def fleet_problems(plans):

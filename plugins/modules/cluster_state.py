@@ -52,6 +52,12 @@ options:
   insight:
     description: The insight-agent release to look for, as C(namespace) and C(release); not looked for when not set.
     type: dict
+  unfinished:
+    description:
+      - Whether to read the records of upgrades whose steps after the chart did not all run
+        (ConfigMaps labelled C(dce5.skoala/unfinished-upgrade) in O(namespace)).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -88,13 +94,18 @@ insight_found:
   description: Whether the insight-agent release exists; null when not looked for.
   returned: success
   type: bool
+unfinished:
+  description: Release name to C(from) and C(target) of each unfinished upgrade; empty when not read.
+  returned: success
+  type: dict
+  sample: {skoala-init: {from: 0.28.1, target: 0.37.0}}
 """
 
 import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.yaml import yaml_load
-from ansible_collections.dce5.skoala.plugins.module_utils import fleet
+from ansible_collections.dce5.skoala.plugins.module_utils import fleet, unfinished
 from ansible_collections.dce5.skoala.plugins.module_utils.kube import (
     KUBERNETES_IMPORT_ERROR, ApiException, client, api_client)
 
@@ -126,6 +137,7 @@ def main():
             mysql=dict(type="dict"),
             pods=dict(type="bool", default=False),
             insight=dict(type="dict"),
+            unfinished=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -133,7 +145,7 @@ def main():
     summary = read_kubeconfig(module, p["cluster"], p["kubeconfig"], p["context"])
     if KUBERNETES_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
-    result = dict(changed=False, kubeconfig=summary, mysql={}, unready_pods=[], insight_found=None)
+    result = dict(changed=False, kubeconfig=summary, mysql={}, unready_pods=[], insight_found=None, unfinished={})
     try:
         api = api_client(p["kubeconfig"], p["context"])
         core = client.CoreV1Api(api)
@@ -158,6 +170,10 @@ def main():
                 p["insight"]["namespace"], label_selector="owner=helm,name=%s" % p["insight"]["release"], limit=1,
                 _request_timeout=30)
             result["insight_found"] = bool(found.items)
+        if p["unfinished"] and result["namespace_exists"]:
+            records = core.list_namespaced_config_map(
+                p["namespace"], label_selector=unfinished.LABEL + "=true", _request_timeout=30)
+            result["unfinished"] = unfinished.read_records(api.sanitize_for_serialization(records).get("items"))
     except ApiException as exc:
         module.fail_json(msg="%s: reading the cluster failed: %s %s" % (p["cluster"], exc.status, exc.reason),
                          kubeconfig=summary)

@@ -82,6 +82,21 @@ options:
   context:
     description: Used only to spell out the recovery command for a pending release.
     type: str
+  unfinished:
+    description:
+      - The cluster's record of an earlier upgrade of this release whose steps
+        after the chart did not all run (M(dce5.skoala.cluster_state) returns
+        it as C(unfinished[release])). At that target the plan is C(finish)
+        with those steps.
+    type: dict
+    suboptions:
+      from:
+        description: The chart version the earlier run upgraded from.
+        type: str
+      target:
+        description: The chart version it upgraded to.
+        type: str
+        required: true
 notes:
   - Supports check mode; never changes anything.
 seealso:
@@ -134,7 +149,9 @@ plan:
       type: str
       sample: deployed
     action:
-      description: One of C(install), C(upgrade), C(none), C(refuse).
+      description:
+        - One of C(install), C(upgrade), C(finish), C(none), C(refuse).
+        - C(finish) runs only the steps after the chart that an earlier run owes (the chart is at the target).
       type: str
       sample: upgrade
     reason:
@@ -142,15 +159,24 @@ plan:
       type: str
       sample: 0.24.2 -> 0.28.1
     steps:
-      description: Ordered steps; C(pre) ones run before the chart upgrade, C(post) ones after.
+      description:
+        - Ordered steps; C(pre) ones run before the chart upgrade, C(post) ones after.
+        - Each names what it C(reads) from the target chart and what it C(writes); no two steps of a plan write the same thing.
       type: list
       elements: dict
       sample:
         - name: delete_jobs
           phase: pre
-          boundary: 0.26.2
-          description: delete the stale gateway admission Jobs left by skoala-init <= 0.24.2
+          boundary: null
+          description: delete the gateway admission Jobs, whose pod template Kubernetes will not patch
           params: {namespace: skoala-system, jobs: [gateway-api-admission, gateway-api-admission-patch]}
+          reads: []
+          writes: [job:skoala-system/gateway-api-admission, job:skoala-system/gateway-api-admission-patch]
+    chart_files:
+      description: Files the steps read from the target chart; the chart is unpacked once for all of them.
+      type: list
+      elements: str
+      sample: [charts/contour-provisioner-prereq/crds/gateway-api.yaml]
     image_tags:
       description: The image tags to set, as value key to tag.
       type: dict

@@ -412,3 +412,40 @@ def test_fleet_problems_different_targets():
 
 def test_recover_command_minimal():
     assert v.recover_command("skoala", "skoala-system") == "helm rollback skoala -n skoala-system"
+
+
+# --- a run that stopped between the chart and its steps after it -------------
+
+def test_release_at_target_with_owed_crd_files_is_finished():
+    p = v.plan("skoala-init", "0.37.0", "0.37.0", status="deployed",
+               unfinished={"from": "0.28.1", "target": "0.37.0"})
+    assert p["action"] == "finish" and "stopped before its steps after the chart" in p["reason"]
+    assert vendor_order(p["steps"]) == [("post", "apply_crds", (GATEWAY.rsplit("/", 1)[-1],)),
+                                        ("post", "apply_crds", (CONTOUR.rsplit("/", 1)[-1],))]
+    assert p["chart_files"] == [GATEWAY, CONTOUR]
+
+
+def test_finish_with_nothing_owed_still_clears_the_record():
+    p = v.plan("skoala-init", "0.28.1", "0.28.1", status="deployed", unfinished={"from": "0.19.2", "target": "0.28.1"})
+    assert p["action"] == "finish" and p["steps"] == []
+
+
+def test_a_record_for_another_version_is_not_about_this_release_state():
+    p = v.plan("skoala-init", "0.37.0", "0.37.0", status="deployed", unfinished={"from": "0.28.1", "target": "0.52.1"})
+    assert p["action"] == "none"
+
+
+def test_owed_steps_join_a_further_upgrade_in_boundary_order():
+    # stopped at 0.37.0 before its CRD files; the operator now aims at 0.52.1
+    p = v.plan("skoala-init", "0.37.0", "0.52.1", unfinished={"from": "0.28.1", "target": "0.37.0"})
+    assert p["action"] == "upgrade"
+    assert vendor_order(p["steps"]) == [("pre", "delete_jobs", ()),
+                                        ("post", "apply_crds", ("gateway-api.yaml",)),
+                                        ("post", "apply_crds", ("contour.yaml",)),
+                                        ("post", "apply_crds", ("higress.gen.yaml",))]
+
+
+def test_owed_steps_with_a_failed_release_at_target_redo_the_chart_too():
+    p = v.plan("skoala-init", "0.37.0", "0.37.0", status="failed", unfinished={"from": "0.28.1", "target": "0.37.0"})
+    assert p["action"] == "upgrade"
+    assert [s["name"] for s in p["steps"]] == ["delete_jobs", "apply_crds", "apply_crds"]
