@@ -259,7 +259,7 @@ def test_one_failed_worker_concurrent_run_refused_report_and_rerun(fleet, tmp_pa
 
 
 def test_control_plane_failure_then_repo_down_then_rerun(fleet, tmp_path):
-    """The control plane never becomes ready: --atomic restores it, no worker
+    """The control plane never becomes ready: it is rolled back, no worker
     is touched, the run says which cluster and what to do. The next run takes
     over the dead run's lock by itself; the chart repository stops right after
     its preflight: a clear failure, nothing applied. With the repository back,
@@ -271,7 +271,8 @@ def test_control_plane_failure_then_repo_down_then_rerun(fleet, tmp_path):
     assert failed.rc != 0, failed
     text = flat(failed.out)
     assert "dce-global: helm upgrade of skoala 0.19.2 -> %s failed" % TARGET in text
-    assert "rolled back by --atomic" in text and "Fix the cause and re-run" in text
+    assert "Rolled back to revision 1: the release is now skoala-0.19.2 revision 3 (deployed)" in text
+    assert "Fix the cause and re-run" in text
     cp = fleet.release(fleet.control_plane)
     assert cp["chart"] == "skoala-0.19.2" and cp["status"] == "deployed"
     assert [h[1] for h in fleet.history(fleet.control_plane)][-1] == "deployed"
