@@ -136,8 +136,9 @@ class Fleet:
 # 420, 260, 180, 150, 75 and 55 s), longest first, so that both workers
 # finish at about the same time. Files not listed run after these. The
 # Makefile keeps xdist from reordering them (--no-loadscope-reorder).
-SLOW_FILES_FIRST = ("test_reliability.py", "test_upgrade.py", "test_db_upgrade.py", "test_offline.py",
-                    "test_preflight.py", "test_sandbox_is_real.py", "test_molecule.py")
+SLOW_FILES_FIRST = ("test_reliability.py", "test_paths_a.py", "test_upgrade.py", "test_paths_b.py",
+                    "test_db_upgrade.py", "test_rollback.py", "test_offline.py", "test_preflight.py",
+                    "test_sandbox_is_real.py", "test_molecule.py")
 
 
 def pytest_collection_modifyitems(items):
@@ -190,3 +191,11 @@ def baseline_fleet(sandbox):
     every release as they found it (they assert exactly that)."""
     sandbox.reset()
     return sandbox
+
+
+@pytest.fixture(scope="module")
+def matrix_fleet(sandbox):
+    """The sandbox for a file of the path matrix (path_matrix.py); it leaves
+    no skoala-init on the control plane for the next file."""
+    yield sandbox
+    sandbox.box.uninstall(sandbox.control_plane, "skoala-init")

@@ -1,4 +1,4 @@
-"""The path matrix: upgrades that cross every version boundary alone and
+"""The path matrix (test_paths_*.py): upgrades that cross every version boundary alone and
 several together, on the real sandbox, each followed by a re-run and a
 rollback.
 
@@ -23,7 +23,6 @@ import os
 import re
 import time
 
-import pytest
 import yaml
 
 from sandbox import NAMESPACE
@@ -110,12 +109,18 @@ def admission_job_versions(fleet, cluster):
             if name in jobs else None for name in ADMISSION_JOBS}
 
 
-def task_order(out, host):
-    """The step tasks and the helm upgrade that ran on ``host`` for
-    skoala-init (the workers' play), in the order the run printed them."""
+CONTROL_PLANE_PLAY = "PLAY [Upgrade skoala on the control plane"
+WORKERS_PLAY = "PLAY [Upgrade skoala-init on the workers"
+
+
+def task_order(out, host, play=WORKERS_PLAY):
+    """The step tasks and the helm upgrade that ran on ``host`` in ``play``,
+    in the order the run printed them."""
     order = []
     current = None
-    out = out[out.index("PLAY [Upgrade skoala-init on the workers"):]
+    out = out[out.index(play):]
+    if play == CONTROL_PLANE_PLAY:
+        out = out[:out.index(WORKERS_PLAY)]
     for line in out.splitlines():
         m = re.match(r"^TASK \[(?:[^:\]]+ : )?(.*?)\] \*+", line)
         if m:
@@ -151,15 +156,8 @@ def backup_meta(fleet, cluster, release):
         return meta, yaml.safe_load(f)
 
 
-@pytest.fixture(scope="module")
-def matrix_fleet(sandbox):
-    yield sandbox
-    # leave no skoala-init on the control plane for the next test file
-    sandbox.box.uninstall(sandbox.control_plane, "skoala-init")
-
-
-@pytest.mark.parametrize("case", PATHS, ids=[case_id(c) for c in PATHS])
-def test_path(matrix_fleet, tmp_path, case):
+def run_path(matrix_fleet, tmp_path, case):
+    """Upgrade, re-run and roll back one path, checking each step's effect."""
     fleet = matrix_fleet
     baseline, target, both, expected = case
     worker = fleet.workers[0]
@@ -190,6 +188,9 @@ def test_path(matrix_fleet, tmp_path, case):
         assert json.loads(record["settings"]) == {"type": "UPGRADE", "target": "0.17.0", "tag": "v0.19.0"}
     else:
         assert record == db_before
+    # the DB upgrade before the skoala chart
+    assert task_order(run.out, fleet.control_plane, CONTROL_PLANE_PLAY) == \
+        (["db_upgrade"] if expected["db"] else []) + ["helm_upgrade"]
     for cluster in init_clusters:
         # the admission Jobs are the target chart's: the old ones were deleted first
         assert admission_job_versions(fleet, cluster) == {j: "v" + target for j in ADMISSION_JOBS}
@@ -225,88 +226,11 @@ def test_path(matrix_fleet, tmp_path, case):
     report = os.environ.get("PATH_MATRIX_REPORT")
     if report:
         with open(report, "a") as f:
-            f.write(json.dumps({"path": case_id(case), "steps": task_order(run.out, worker),
+            f.write(json.dumps({"path": case_id(case),
+                                "steps": {"skoala": task_order(run.out, fleet.control_plane, CONTROL_PLANE_PLAY),
+                                          "skoala-init": task_order(run.out, worker)},
                                 "db_upgrade": expected["db"], "upgrade_seconds": round(seconds, 1),
                                 "rerun_changed": sum(again.changed().values()),
                                 "rollback": "ok"}) + "\n")
 
 
-def test_fixture_admission_jobs_block_an_upgrade_that_keeps_them(matrix_fleet):
-    """The fixture is faithful to the vendor's page: without deleting the
-    admission Jobs first, a plain helm upgrade of skoala-init fails."""
-    fleet = matrix_fleet
-    worker = fleet.workers[0]
-    fleet.box.install_baseline(worker, "skoala-init", "0.28.1")
-    matrix_fleet._matrix_at = None
-    assert admission_job_versions(fleet, worker) == {j: "v0.28.1" for j in ADMISSION_JOBS}
-    plain = fleet.helm(worker, "upgrade", "skoala-init", "sandbox/skoala-init", "--version", "0.37.0",
-                       "-n", NAMESPACE, "--reuse-values", check=False)
-    assert plain.returncode != 0
-    assert "gateway-api-admission" in plain.stderr and "field is immutable" in plain.stderr, plain.stderr
-
-
-DENY_CONTOUR_CRD = """\
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicy
-metadata: {name: sandbox-freeze-contour-crd}
-spec:
-  failurePolicy: Fail
-  matchConstraints:
-    resourceRules:
-      - apiGroups: [apiextensions.k8s.io]
-        apiVersions: ["*"]
-        operations: [UPDATE]
-        resources: [customresourcedefinitions]
-  validations:
-    - expression: "object.metadata.name != 'httpproxies.projectcontour.io'"
-      message: sandbox freezes the Contour CRD
----
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicyBinding
-metadata: {name: sandbox-freeze-contour-crd}
-spec:
-  policyName: sandbox-freeze-contour-crd
-  validationActions: [Deny]
-"""
-
-
-def test_a_run_stopped_after_the_chart_is_finished_by_the_next(matrix_fleet, tmp_path):
-    """The API server refuses the Contour CRD (a real admission policy), so
-    the run stops after skoala-init's chart and its first CRD file. The next
-    run owes contour.yaml and applies it, without a new Helm revision."""
-    fleet = matrix_fleet
-    worker = fleet.workers[0]
-    reset(fleet, "0.28.1", False)
-    matrix_fleet._matrix_at = None
-    inv = inventory(fleet, tmp_path, "0.37.0", False)
-    fleet.kubectl(worker, "apply", "-f", "-", input=DENY_CONTOUR_CRD)
-    try:
-        deadline = time.time() + 30
-        while fleet.kubectl(worker, "label", "crd", CRD_OF_FILE[CONTOUR], "sandbox-probe=1", "--overwrite",
-                            "--dry-run=server", check=False).returncode == 0:
-            assert time.time() < deadline, "the admission policy never took effect"
-            time.sleep(0.5)
-        stopped = fleet.playbook("upgrade.yml", inventory=inv)
-        assert stopped.rc != 0
-        assert "sandbox freezes the Contour CRD" in stopped.out
-    finally:
-        fleet.kubectl(worker, "delete", "-f", "-", "--ignore-not-found", input=DENY_CONTOUR_CRD)
-    assert fleet.release(worker, "skoala-init")["chart"] == "skoala-init-0.37.0"
-    assert crd_versions(fleet, worker)[GATEWAY] == "0.37.0"
-    assert crd_versions(fleet, worker)[CONTOUR] == "0.28.1"
-    history = fleet.history(worker, "skoala-init")
-
-    deadline = time.time() + 30
-    while fleet.kubectl(worker, "label", "crd", CRD_OF_FILE[CONTOUR], "sandbox-probe=1", "--overwrite",
-                        "--dry-run=server", check=False).returncode != 0:
-        assert time.time() < deadline, "the admission policy never went away"
-        time.sleep(0.5)
-    finished = fleet.playbook("upgrade.yml", inventory=inv)
-    assert finished.rc == 0, finished
-    assert "finish" in finished.out and "stopped before its steps after the chart" in finished.out
-    assert crd_versions(fleet, worker)[CONTOUR] == "0.37.0"
-    assert fleet.history(worker, "skoala-init") == history
-    assert fleet.kubectl(worker, "get", "configmap", "dce5-skoala-unfinished-skoala-init", "-n", NAMESPACE,
-                         check=False).returncode != 0
-    again = fleet.playbook("upgrade.yml", inventory=inv)
-    assert again.rc == 0 and set(again.changed().values()) == {0}, again
