@@ -281,6 +281,12 @@ def test_control_plane_failure_then_repo_down_then_rerun(fleet, tmp_path):
     assert_backups_whole(fleet)
     stale = lease(fleet)
     assert stale is not None, "a run that failed this hard leaves its lock; the next run takes it over"
+    # one run id for the run: the lock it took and every backup it wrote carry the same
+    run_ids = set()
+    for path in glob.glob(os.path.join(fleet.dir, "backups", "*", "*.meta.yaml")):
+        with open(path) as f:
+            run_ids.add(yaml.safe_load(f)["run_id"])
+    assert run_ids == {stale["metadata"]["annotations"]["skoala.dce5.io/run-id"]}, (run_ids, stale["metadata"])
     after_failure = fleet.histories()
 
     run = Background(fleet, tmp_path, "repo-down", args=["-v"])

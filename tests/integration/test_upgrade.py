@@ -82,6 +82,10 @@ def test_upgrade_rerun_and_rollback(fleet):
     with open(os.path.join(fleet.dir, "reports", "latest.json")) as f:
         report = json.load(f)
     assert report["result"] == "success" and report["schema_version"] == 1
+    # one run id: the report's is the one every backup of the run carries
+    for cluster in fleet.clusters:
+        with open(backups(fleet, cluster, "meta")[0]) as f:
+            assert yaml.safe_load(f)["run_id"] == report["run_id"]
     assert {(r["cluster"], r["from"], r["to"], r["result"]) for r in report["releases"]} == \
         {(c, "0.19.2", TARGET, "upgraded") for c in fleet.clusters}
     assert all(r["backup"] and os.path.isfile(r["backup"]) for r in report["releases"])
