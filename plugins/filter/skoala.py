@@ -11,7 +11,8 @@ import functools
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.dce5.skoala.plugins.module_utils import bundle, fleet, lock, report, run_id, versions
+from ansible_collections.dce5.skoala.plugins.module_utils import (
+    backup, bundle, fleet, lock, report, run_id, unfinished, upgrade_failure, versions)
 
 
 def fleet_problems(plans_by_host):
@@ -51,10 +52,13 @@ FILTERS = {
     "fleet_changes": fleet.fleet_changes,
     "secrets_in": fleet.secrets_in,
     "redact": fleet.redact,
-    "backup_files": fleet.backup_files,
-    "backup_private_files": fleet.backup_private_files,
-    "backup_index": fleet.backup_index,
-    "backup_values_by_component": fleet.backup_values_by_component,
+    "backup_files": backup.backup_files,
+    "backup_private_files": backup.backup_private_files,
+    "backup_index": backup.backup_index,
+    "backup_values_by_component": backup.backup_values_by_component,
+    "rollback_argv": backup.rollback_argv,
+    "rollback_failure": backup.rollback_failure,
+    "rollback_table": backup.rollback_table,
     "set_values": fleet.set_values,
     "expected_images": fleet.expected_images,
     "report_document": report.document,
@@ -74,6 +78,11 @@ FILTERS = {
     "charts_syncer_config": bundle.charts_syncer_config,
     "chartrepo_upload_url": bundle.chartrepo_upload_url,
     "run_id": run_id.new_run_id,
+    "unfinished_record": unfinished.configmap,
+    "unfinished_record_name": unfinished.configmap_name,
+    "needs_rollback": upgrade_failure.needs_rollback,
+    "rollback_of": upgrade_failure.rollback_of,
+    "upgrade_failure": upgrade_failure.message,
     "lock_identity": lock.identity,
     "lock_decision": lock.decide,
     "lock_releasable": lock.releasable,

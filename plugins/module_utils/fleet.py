@@ -306,7 +306,9 @@ def fleet_rows(plans_by_host):
                 "target": p["target"],
                 "action": p["action"],
                 "steps": ", ".join(step_label(s) for s in p.get("steps") or []) or "-",
-                "warnings": "; ".join(p.get("warnings") or []) or "-",
+                # A release finished without its chart says why: a run stopped half way.
+                "warnings": "; ".join(([p["reason"]] if p["action"] == "finish" else [])
+                                      + list(p.get("warnings") or [])) or "-",
             })
     return rows
 
@@ -412,60 +414,6 @@ def redact(text, secrets, mask="********"):
     return text
 
 
-def backup_files(helm_info_results, directory, run_id):
-    """What to write for each release read by helm_info.
-
-    Returns ``{"values": [...], "meta": [...]}``: the values entries (path and
-    rendered YAML, secret) and the metadata entries (path and fields, not
-    secret) are separate lists, so a task looping over metadata can never
-    print values (Ansible shows each loop item at -v).
-    Files: ``<release>-<run id>-rev<revision>.{values,meta}.yaml``."""
-    values, metas = [], []
-    for r in helm_info_results:
-        status = r.get("status") or {}
-        plan = r["item"]
-        revision = status.get("revision")
-        stem = "%s/%s-%s-rev%s" % (directory, plan["release"], run_id, revision)
-        values.append({
-            "component": plan["component"],
-            "values_file": stem + ".values.yaml",
-            "values": status.get("values") or {},
-            # Rendered here, so the task writing it templates a plain string
-            # and can never echo the values in a templating error.
-            "content": yaml.safe_dump(status.get("values") or {}, default_flow_style=False, sort_keys=True),
-        })
-        metas.append({
-            "component": plan["component"],
-            "values_file": stem + ".values.yaml",
-            "meta_file": stem + ".meta.yaml",
-            "meta": {
-                "release": plan["release"],
-                "component": plan["component"],
-                "namespace": plan["namespace"],
-                "revision": int(revision) if revision is not None else None,
-                "chart": status.get("chart"),
-                "chart_version": plan["current"],
-                "app_version": status.get("app_version"),
-                "status": status.get("status"),
-                "target_version": plan["target"],
-                "run_id": run_id,
-                "values_file": stem.rsplit("/", 1)[-1] + ".values.yaml",
-            },
-        })
-    return {"values": values, "meta": metas}
-
-
-def backup_values_by_component(values_entries):
-    """component -> the values backed up (kept in memory for check mode)."""
-    return {v["component"]: v["values"] for v in values_entries}
-
-
-def backup_index(metas):
-    """component -> {values_file, meta_file, revision} (no values)."""
-    return {m["component"]: {"values_file": m["values_file"], "meta_file": m["meta_file"],
-                             "revision": m["meta"]["revision"]} for m in metas}
-
-
 def set_values(image_tags, image_registry=None):
     """kubernetes.core.helm ``set_values`` for the image tags (and the
     registry), as strings so ``v0.28.1`` never turns into anything else."""
@@ -507,18 +455,6 @@ def one_per_machine(hosts, all_host_vars):
             seen.add(key)
             chosen.append(host)
     return chosen
-
-
-def backup_private_files(files, cluster, time):
-    """The values and metadata files of ``backup_files`` as name/content
-    pairs for the private_files module (one call writes them all)."""
-    out = [{"name": v["values_file"].rsplit("/", 1)[-1], "content": v["content"]} for v in files["values"]]
-    for m in files["meta"]:
-        # Through JSON: Ansible's tagged strings are not plain str for yaml.safe_dump.
-        meta = json.loads(json.dumps(dict(m["meta"], cluster=cluster, time=time)))
-        out.append({"name": m["meta_file"].rsplit("/", 1)[-1],
-                    "content": yaml.safe_dump(meta, default_flow_style=False, sort_keys=True)})
-    return out
 
 
 def fleet_changes(fleet_plans):

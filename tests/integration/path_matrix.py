@@ -232,5 +232,3 @@ def run_path(matrix_fleet, tmp_path, case):
                                 "db_upgrade": expected["db"], "upgrade_seconds": round(seconds, 1),
                                 "rerun_changed": sum(again.changed().values()),
                                 "rollback": "ok"}) + "\n")
-
-

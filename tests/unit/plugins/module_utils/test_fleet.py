@@ -265,23 +265,6 @@ def test_filter_module_exposes_every_filter():
             "fleet_table", "fleet_problems", "unready_pods", "with_warnings"} <= names
 
 
-def test_backup_files_and_index():
-    plan = versions.plan("skoala", "0.19.2", "0.28.1")
-    results = [dict(helm_info("skoala-0.19.2", revision=4, values={"a": 1, "dsn": DSN}), item=plan)]
-    files = fleet.backup_files(results, "/b/g", "20261121T000000Z")
-    v, m = files["values"][0], files["meta"][0]
-    assert v["values_file"] == "/b/g/skoala-20261121T000000Z-rev4.values.yaml"
-    assert m["meta_file"] == "/b/g/skoala-20261121T000000Z-rev4.meta.yaml"
-    assert v["content"] == "a: 1\ndsn: %s\n" % DSN
-    assert m["meta"]["revision"] == 4 and m["meta"]["chart_version"] == "0.19.2"
-    assert m["meta"]["values_file"] == "skoala-20261121T000000Z-rev4.values.yaml"
-    # nothing secret in what the metadata task loops over
-    assert "p@ss" not in repr(files["meta"])
-    assert fleet.backup_index(files["meta"]) == {"skoala": {
-        "values_file": v["values_file"], "meta_file": m["meta_file"], "revision": 4}}
-    assert fleet.backup_values_by_component(files["values"]) == {"skoala": {"a": 1, "dsn": DSN}}
-
-
 def test_secrets_in_values_and_dsn_password():
     values = {"hive": {"configMap": {"database": [{"driver": "mysql", "dsn": DSN}]}},
               "auth": {"password": "pw1"}, "image": {"tag": "v1"}, "list": [{"token": "t0k"}]}
@@ -307,15 +290,6 @@ def test_set_values_strings_and_registry():
 def test_expected_images_maps_ui_to_its_workload():
     assert fleet.expected_images({"hive.image.tag": "v1", "ui.image.tag": "v2", "skoala-agent.image.tag": "v1"}) == {
         "hive": "v1", "skoala-ui": "v2", "skoala-agent": "v1"}
-
-
-def test_filters_never_echo_their_input_on_error():
-    from ansible.errors import AnsibleFilterError
-    backup_files = FilterModule().filters()["backup_files"]
-    with pytest.raises(AnsibleFilterError) as err:
-        backup_files([{"status": {"values": {"dsn": DSN}}, "item": None}], "/b", "r")
-    assert "p@ss" not in str(err.value) and "backup_files failed" in str(err.value)
-    assert err.value.__cause__ is None
 
 
 def test_filters_accept_mapping_like_inputs():

@@ -2,9 +2,8 @@
 import os
 
 import pytest
-import yaml
 
-from ansible_collections.dce5.skoala.plugins.module_utils import fleet, private_files
+from ansible_collections.dce5.skoala.plugins.module_utils import private_files
 
 
 def mode(path):
@@ -63,21 +62,6 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypat
 def test_unicode_content_round_trips(tmp_path):
     private_files.write_all(str(tmp_path), {"u": "dsn: 密码-ü\n"})
     assert (tmp_path / "u").read_text(encoding="utf-8") == "dsn: 密码-ü\n"
-
-
-def test_backup_private_files_names_values_and_meta():
-    results = [{"item": {"release": "skoala", "component": "skoala", "namespace": "skoala-system",
-                         "current": "0.19.2", "target": "0.28.1"},
-                "status": {"revision": "3", "values": {"hive": {"dsn": "u:p@tcp(db)/x"}},
-                           "chart": "skoala-0.19.2", "status": "deployed", "app_version": "0.19.2"}}]
-    files = fleet.backup_files(results, "/b/dce-global", "R1")
-    out = fleet.backup_private_files(files, "dce-global", "2026-01-01T00:00:00Z")
-    assert [f["name"] for f in out] == ["skoala-R1-rev3.values.yaml", "skoala-R1-rev3.meta.yaml"]
-    assert yaml.safe_load(out[0]["content"]) == {"hive": {"dsn": "u:p@tcp(db)/x"}}
-    meta = yaml.safe_load(out[1]["content"])
-    assert meta["cluster"] == "dce-global" and meta["time"] == "2026-01-01T00:00:00Z"
-    assert meta["revision"] == 3 and meta["values_file"] == "skoala-R1-rev3.values.yaml"
-    assert "u:p" not in out[1]["content"]
 
 
 def test_files_are_written_in_the_order_given(tmp_path, monkeypatch):
