@@ -68,10 +68,13 @@ test-unit: venv collection
 	@echo "== unit tests"
 	@$(VBIN)/python -m pytest -q tests/unit
 
-# Two pytest-xdist workers, each with its own sandbox and a whole test file
-# at a time (module fixtures stay within a worker); TEST_JOBS=0 runs them in
+# Three pytest-xdist workers, each with its own sandbox and a whole test file
+# at a time (module fixtures stay within a worker); much of a test is waiting
+# on helm and the clusters, so a third worker still gains on two cores
+# (79 tests: 22 min 56 s with 3, on a machine also busy with other work).
+# TEST_JOBS=0 runs them in
 # one process.
-TEST_JOBS ?= 2
+TEST_JOBS ?= 3
 test-integration: venv collection tools
 	@echo "== integration tests (sandbox clusters, $(TEST_JOBS) workers)"
 	@$(VBIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder --durations=12 tests/integration

@@ -4,7 +4,7 @@ The sandbox (tests/sandbox/sandbox.py) is started once per session. A sandbox
 that was already running is reused and left running; one started here is
 stopped at the end, even when tests fail.
 
-Under pytest-xdist (make test runs two workers, a test file each at a time)
+Under pytest-xdist (make test runs three workers, a test file each at a time)
 every worker has its own sandbox: the first uses the usual one, so a sandbox
 left by make demo is reused; the others live under the user cache.
 """
@@ -132,8 +132,7 @@ class Fleet:
         return json.loads(out)["items"]
 
 
-# Test files by how long they take (measured with two workers: about 480,
-# 420, 260, 180, 150, 75 and 55 s), longest first, so that both workers
+# Test files by how long they take, longest first, so that the workers
 # finish at about the same time. Files not listed run after these. The
 # Makefile keeps xdist from reordering them (--no-loadscope-reorder).
 SLOW_FILES_FIRST = ("test_reliability.py", "test_paths_a.py", "test_upgrade.py", "test_paths_b.py",
