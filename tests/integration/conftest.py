@@ -9,6 +9,7 @@ every worker has its own sandbox: the first uses the usual one, so a sandbox
 left by make demo is reused; the others live under the user cache.
 """
 import copy
+import glob
 import hashlib
 import json
 import os
@@ -138,6 +139,21 @@ class Fleet:
 SLOW_FILES_FIRST = ("test_reliability.py", "test_paths_a.py", "test_upgrade.py", "test_paths_b.py",
                     "test_db_upgrade.py", "test_rollback.py", "test_offline.py", "test_preflight.py",
                     "test_sandbox_is_real.py", "test_molecule.py")
+
+
+def backup_in(directory, cluster, release):
+    """(meta, values, meta path) of the one backup of ``release`` in
+    ``directory``/``cluster``, found by what its metadata says."""
+    found = []
+    for path in glob.glob(os.path.join(directory, cluster, "*.meta.yaml")):
+        with open(path) as f:
+            meta = yaml.safe_load(f)
+        if meta["release"] == release:
+            found.append((meta, path))
+    assert len(found) == 1, (cluster, release, found)
+    meta, path = found[0]
+    with open(os.path.join(directory, cluster, meta["values_file"])) as f:
+        return meta, yaml.safe_load(f), path
 
 
 def pytest_collection_modifyitems(items):

@@ -17,14 +17,12 @@ The fleet is the control plane and one worker (a second worker adds time,
 not paths); one case puts the control plane in both groups. Cases that start
 from the same baseline share one reset: a rollback returns the fleet to it.
 """
-import glob
 import json
 import os
 import re
 import time
 
-import yaml
-
+from conftest import backup_in
 from sandbox import NAMESPACE
 
 GATEWAY, CONTOUR, HIGRESS = "gateway-api.yaml", "contour.yaml", "higress.gen.yaml"
@@ -142,20 +140,6 @@ def task_order(out, host, play=WORKERS_PLAY):
     return order
 
 
-def backup_meta(fleet, cluster, release):
-    """The meta and values of this run's backup of ``release`` on ``cluster``."""
-    found = []
-    for path in glob.glob(os.path.join(fleet.dir, "backups", cluster, "*.meta.yaml")):
-        with open(path) as f:
-            meta = yaml.safe_load(f)
-        if meta["release"] == release:
-            found.append((meta, path))
-    assert len(found) == 1, (cluster, release, found)
-    meta, path = found[0]
-    with open(os.path.join(os.path.dirname(path), meta["values_file"])) as f:
-        return meta, yaml.safe_load(f)
-
-
 def run_path(matrix_fleet, tmp_path, case):
     """Upgrade, re-run and roll back one path, checking each step's effect."""
     fleet = matrix_fleet
@@ -213,7 +197,7 @@ def run_path(matrix_fleet, tmp_path, case):
     back = fleet.playbook("rollback.yml", inventory=inv)
     assert back.rc == 0, back
     for cluster, release in releases(fleet, both):
-        meta, values = backup_meta(fleet, cluster, release)
+        meta, values = backup_in(os.path.join(fleet.dir, "backups"), cluster, release)[:2]
         assert meta["chart"] == "%s-%s" % (release, baseline) and meta["revision"] == before[(cluster, release)][-1][0]
         now = fleet.release(cluster, release)
         assert (now["chart"], now["status"]) == (meta["chart"], "deployed"), (cluster, release, now)

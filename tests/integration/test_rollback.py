@@ -6,7 +6,6 @@ The bad-input cases share one upgrade (module fixture ``upgraded``); each
 edits a copy of the backup directory and points rollback.yml at it with
 ``-e skoala_backup_dir=...``. Cases that change the fleet come last.
 """
-import glob
 import os
 import re
 import shutil
@@ -14,6 +13,7 @@ import shutil
 import pytest
 import yaml
 
+from conftest import backup_in
 from sandbox import NAMESPACE
 
 ADMISSION_JOBS = ("gateway-api-admission", "gateway-api-admission-patch")
@@ -26,20 +26,6 @@ def both_groups_inventory(fleet, tmp_path):
     children["skoala_workers"]["hosts"][fleet.control_plane] = dict(
         children["skoala_control_plane"]["hosts"][fleet.control_plane])
     return fleet.write_inventory(tmp_path, inv, "both-groups.yml")
-
-
-def backup_of(directory, cluster, release):
-    """(meta, values, meta path) of the one backup of ``release`` in ``directory``/``cluster``."""
-    found = []
-    for path in glob.glob(os.path.join(directory, cluster, "*.meta.yaml")):
-        with open(path) as f:
-            meta = yaml.safe_load(f)
-        if meta["release"] == release:
-            found.append((meta, path))
-    assert len(found) == 1, (cluster, release, found)
-    meta, path = found[0]
-    with open(os.path.join(directory, cluster, meta["values_file"])) as f:
-        return meta, yaml.safe_load(f), path
 
 
 def failures(run):
@@ -73,7 +59,7 @@ def test_both_groups_each_release_back_to_its_own_backup(fleet, tmp_path):
         assert back.rc == 0, back
         backups = os.path.join(fleet.dir, "backups")
         for cluster, release in pairs:
-            meta, values = backup_of(backups, cluster, release)[:2]
+            meta, values = backup_in(backups, cluster, release)[:2]
             assert (meta["chart"], meta["revision"]) == ("%s-0.19.2" % release, before[(cluster, release)][-1][0])
             history = fleet.history(cluster, release)
             # one upgrade, one rollback; the last is the backed-up chart, deployed
@@ -132,7 +118,7 @@ def test_truncated_meta_refused(upgraded, tmp_path):
     fleet = upgraded
     copy = backups_copy(fleet, tmp_path)
     worker = fleet.workers[0]
-    path = backup_of(copy, worker, "skoala-init")[2]
+    path = backup_in(copy, worker, "skoala-init")[2]
     with open(path) as f:
         text = f.read()
     with open(path, "w") as f:
@@ -146,7 +132,7 @@ def test_hand_edited_revision_refused(upgraded, tmp_path):
     fleet = upgraded
     copy = backups_copy(fleet, tmp_path)
     cp = fleet.control_plane
-    meta, path = backup_of(copy, cp, "skoala")[::2]
+    meta, path = backup_in(copy, cp, "skoala")[::2]
     meta["revision"] = "one"
     with open(path, "w") as f:
         yaml.safe_dump(meta, f)
@@ -179,7 +165,7 @@ def clutter(fleet, directory):
     in; and a retired cluster's directory."""
     for cluster in fleet.clusters:
         release = fleet.component(cluster)
-        meta = backup_of(directory, cluster, release)[0]
+        meta = backup_in(directory, cluster, release)[0]
         here = os.path.join(directory, cluster)
 
         def add(stem, **changes):
@@ -199,7 +185,7 @@ def clutter(fleet, directory):
 def test_cluttered_backup_dir_check_mode_then_rollback(upgraded, tmp_path):
     fleet = upgraded
     copy = backups_copy(fleet, tmp_path)
-    chosen = {c: backup_of(copy, c, fleet.component(c)) for c in fleet.clusters}
+    chosen = {c: backup_in(copy, c, fleet.component(c)) for c in fleet.clusters}
     clutter(fleet, copy)
     before = fleet.histories()
 
@@ -233,7 +219,7 @@ def test_revision_helm_no_longer_keeps_refused(upgraded, tmp_path):
     kept = [h[0] for h in fleet.history(worker)]
     assert 1 not in kept and len(kept) == 2, kept
     copy = backups_copy(fleet, tmp_path)
-    meta, path = backup_of(copy, worker, "skoala-init")[::2]
+    meta, path = backup_in(copy, worker, "skoala-init")[::2]
     msg = refused(fleet, copy, worker)
     assert msg.startswith(
         "%s: backup %s records skoala-init revision %d (skoala-init-0.19.2), but Helm no longer keeps revision %d "
