@@ -195,7 +195,7 @@ import time
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.dce5.skoala.plugins.module_utils import jobs
+from ansible_collections.dce5.skoala.plugins.module_utils import jobs, secrets
 from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBE_ARGS, KUBERNETES_IMPORT_ERROR
 
 ARGUMENT_SPEC = dict(
@@ -237,7 +237,7 @@ class DbUpgrade(object):
         self.secrets = []
         if self.p.get("database"):
             dsn = self.p["database"]["dsn"]
-            password = jobs.parse_dsn(dsn)["password"]
+            password = secrets.parse_dsn(dsn)["password"]
             self.secrets = [s for s in (dsn, password) if s]
         self.objects = self.desired_objects()
         self.job_name = next(o for o in self.objects if o["kind"] == "Job")["metadata"]["name"]
@@ -262,7 +262,7 @@ class DbUpgrade(object):
         return [built["configmap"], built["secret"], built["job"]]
 
     def redact(self, text):
-        return jobs.redact_all(text, self.secrets)
+        return secrets.redact(text, self.secrets) or ""
 
     def recorded_complete(self):
         record = self.kube.read("ConfigMap", self.record_name, self.ns)
@@ -378,14 +378,12 @@ def main():
         kube = Kube(module.params.get("kubeconfig"), module.params.get("context"))
         runner = DbUpgrade(module, kube)
         result = runner.run()
-    except (ValueError, jobs.DsnError) as exc:
+    except (ValueError, secrets.DsnError) as exc:
         module.fail_json(msg=str(exc))
     except Exception as exc:  # noqa: BLE001 - report any API error, masked
-        secrets = []
-        if module.params.get("database"):
-            secrets = [module.params["database"]["dsn"]]
-        module.fail_json(msg=jobs.redact_all("DB upgrade Job: %s" % exc, secrets),
-                         exception=jobs.redact_all(traceback.format_exc(), secrets))
+        masked = secrets.secrets_in({"dsn": (module.params.get("database") or {}).get("dsn")})
+        module.fail_json(msg=secrets.redact("DB upgrade Job: %s" % exc, masked),
+                         exception=secrets.redact(traceback.format_exc(), masked))
     if result.get("timed_out"):
         module.fail_json(msg="DB upgrade Job %s/%s did not finish within %ss: %s" % (
             runner.ns, runner.job_name, module.params["wait_timeout"], "; ".join(result.get("details") or [])),
