@@ -22,6 +22,7 @@ else:
     YAML_IMPORT_ERROR = None
 
 from ansible_collections.dce5.skoala.plugins.module_utils import secrets
+from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBE_ARGS
 
 MANAGED_BY = "dce5.skoala"
 LABEL_COMPONENT = "dce5.skoala/component"
@@ -31,6 +32,35 @@ DEFAULT_IMAGE = "release.daocloud.io/skoala/sweet"
 SWEET_DEFAULTS = {"type": "UPGRADE", "target": "0.17.0", "tag": "v0.19.0"}
 CONFIG_MOUNT = "/etc/sweet"
 MASK = secrets.MASK
+
+
+# The module's arguments; its action plugin checks a task against them too.
+ARGUMENT_SPEC = dict(
+    KUBE_ARGS,
+    namespace=dict(type="str", default="skoala-system"),
+    name=dict(type="str", default=DEFAULT_NAME),
+    sweet=dict(type="dict", default={}, options=dict(
+        type=dict(type="str", default=SWEET_DEFAULTS["type"]),
+        target=dict(type="str", default=SWEET_DEFAULTS["target"]),
+        tag=dict(type="str", default=SWEET_DEFAULTS["tag"]),
+    )),
+    database=dict(type="dict", options=dict(
+        driver=dict(type="str", default="mysql"),
+        dsn=dict(type="str", required=True, no_log=True),
+    )),
+    image_repository=dict(type="str", default=DEFAULT_IMAGE),
+    image_tag=dict(type="str"),
+    image_registry=dict(type="str"),
+    job_manifest=dict(type="path"),
+    backoff_limit=dict(type="int", default=0),
+    cleanup=dict(type="str", choices=["ttl", "delete_on_success", "keep"], default="delete_on_success"),
+    ttl_seconds=dict(type="int", default=3600),
+    pod_labels=dict(type="dict", default={}),
+    state=dict(type="str", choices=["present", "status"], default="present"),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=600),
+    poll_interval=dict(type="float", default=2),
+)
 
 
 def sweet_settings(sweet=None):

@@ -196,35 +196,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.dce5.skoala.plugins.module_utils import jobs, secrets
-from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBE_ARGS, KUBERNETES_IMPORT_ERROR
-
-ARGUMENT_SPEC = dict(
-    KUBE_ARGS,
-    namespace=dict(type="str", default="skoala-system"),
-    name=dict(type="str", default=jobs.DEFAULT_NAME),
-    sweet=dict(type="dict", default={}, options=dict(
-        type=dict(type="str", default=jobs.SWEET_DEFAULTS["type"]),
-        target=dict(type="str", default=jobs.SWEET_DEFAULTS["target"]),
-        tag=dict(type="str", default=jobs.SWEET_DEFAULTS["tag"]),
-    )),
-    database=dict(type="dict", options=dict(
-        driver=dict(type="str", default="mysql"),
-        dsn=dict(type="str", required=True, no_log=True),
-    )),
-    image_repository=dict(type="str", default=jobs.DEFAULT_IMAGE),
-    image_tag=dict(type="str"),
-    image_registry=dict(type="str"),
-    job_manifest=dict(type="path"),
-    backoff_limit=dict(type="int", default=0),
-    cleanup=dict(type="str", choices=["ttl", "delete_on_success", "keep"], default="delete_on_success"),
-    ttl_seconds=dict(type="int", default=3600),
-    pod_labels=dict(type="dict", default={}),
-    state=dict(type="str", choices=["present", "status"], default="present"),
-    wait=dict(type="bool", default=True),
-    wait_timeout=dict(type="int", default=600),
-    poll_interval=dict(type="float", default=2),
-)
-
+from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBERNETES_IMPORT_ERROR
 
 class DbUpgrade(object):
     def __init__(self, module, kube=None):
@@ -368,7 +340,7 @@ class DbUpgrade(object):
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=jobs.ARGUMENT_SPEC, supports_check_mode=True)
     if KUBERNETES_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
     if jobs.YAML_IMPORT_ERROR:
