@@ -13,6 +13,9 @@ import time
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.dce5.skoala.plugins.module_utils import jobs
+from ansible_collections.dce5.skoala.plugins.plugin_utils.action_args import validated_args
+
 display = Display()
 MODULE = "dce5.skoala.db_upgrade_job"
 
@@ -23,10 +26,12 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
+        checked = validated_args(jobs.ARGUMENT_SPEC, self._task.args, MODULE)
         args = dict(self._task.args)
-        wait = args.pop("wait", True)
-        timeout = int(args.get("wait_timeout", 600))
-        interval = float(args.get("poll_interval", 2))
+        args.pop("wait", None)
+        wait = checked["wait"]
+        timeout = checked["wait_timeout"]
+        interval = checked["poll_interval"]
         host = task_vars.get("inventory_hostname", "?")
         first = self._execute_module(module_name=MODULE, module_args=dict(args, state="present", wait=False),
                                      task_vars=task_vars)

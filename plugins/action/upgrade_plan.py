@@ -12,12 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.dce5.skoala.plugins.module_utils import plan as plan_utils
 from ansible_collections.dce5.skoala.plugins.module_utils import versions
+from ansible_collections.dce5.skoala.plugins.plugin_utils.action_args import validated_args
 
 
 class ActionModule(ActionBase):
@@ -25,11 +24,9 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        validation = ArgumentSpecValidator(plan_utils.ARGUMENT_SPEC).validate(self._task.args)
-        if validation.error_messages:
-            raise AnsibleActionFail("; ".join(validation.error_messages))
+        args = validated_args(plan_utils.ARGUMENT_SPEC, self._task.args, "dce5.skoala.upgrade_plan")
         try:
-            plan = plan_utils.run(validation.validated_parameters)
+            plan = plan_utils.run(args)
         except versions.VersionError as exc:
             result.update(failed=True, msg=str(exc))
             return result

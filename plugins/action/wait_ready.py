@@ -15,24 +15,13 @@ __metaclass__ = type
 import time
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.dce5.skoala.plugins.module_utils import workloads
+from ansible_collections.dce5.skoala.plugins.plugin_utils.action_args import validated_args
 
 display = Display()
-
-ARGUMENT_SPEC = dict(
-    namespace=dict(type="str", required=True),
-    kubeconfig=dict(type="str"),
-    context=dict(type="str"),
-    kinds=dict(type="list", elements="str", default=["Deployment", "StatefulSet"]),
-    timeout=dict(type="int", default=300),
-    interval=dict(type="float", default=2.0),
-    expected_images=dict(type="dict", default={}),
-    label=dict(type="str"),
-)
 
 
 class ActionModule(ActionBase):
@@ -51,10 +40,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validation.error_messages:
-            raise AnsibleActionFail("; ".join(validation.error_messages))
-        args = validation.validated_parameters
+        args = validated_args(workloads.WAIT_READY_ARGUMENT_SPEC, self._task.args, "dce5.skoala.wait_ready")
         if args["timeout"] <= 0:
             raise AnsibleActionFail("timeout must be above 0 seconds, got %s" % args["timeout"])
         host = task_vars.get("inventory_hostname", "?")

@@ -12,7 +12,7 @@ import functools
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dce5.skoala.plugins.module_utils import (
-    backup, bundle, fleet, lock, report, run_id, unfinished, upgrade_failure, versions)
+    backup, bundle, fleet, lock, report, run_id, secrets, unfinished, upgrade_failure, versions)
 
 
 def fleet_problems(plans_by_host):
@@ -50,8 +50,8 @@ FILTERS = {
     "with_warnings": fleet.with_warnings,
     "one_per_machine": fleet.one_per_machine,
     "fleet_changes": fleet.fleet_changes,
-    "secrets_in": fleet.secrets_in,
-    "redact": fleet.redact,
+    "secrets_in": secrets.secrets_in,
+    "redact": secrets.redact,
     "backup_files": backup.backup_files,
     "backup_private_files": backup.backup_private_files,
     "backup_index": backup.backup_index,

@@ -369,51 +369,6 @@ def with_warnings(plans, warnings):
     return result
 
 
-SECRET_KEYS = ("dsn", "password", "passwd", "secret", "token", "auth")
-
-
-def secrets_in(values):
-    """String values under keys that look secret (DSN, password, ...), and
-    the password part of a DSN, so they can be masked in any message."""
-    found = []
-
-    def walk(node, key=""):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, str(k))
-        elif isinstance(node, list):
-            for v in node:
-                walk(v, key)
-        elif isinstance(node, str) and node and any(s in key.lower() for s in SECRET_KEYS):
-            found.append(node)
-            password = dsn_password(node)
-            if password:
-                found.append(password)
-
-    walk(values)
-    return found
-
-
-def dsn_password(dsn):
-    """The password of a Go MySQL DSN ``user:pass@tcp(host)/db?...``; the
-    password may itself hold ``@`` and ``:``, so split at the last ``@``
-    before the address."""
-    head = dsn.split("@tcp(", 1)[0] if "@tcp(" in dsn else dsn.rsplit("@", 1)[0] if "@" in dsn else ""
-    if ":" not in head:
-        return None
-    return head.split(":", 1)[1] or None
-
-
-def redact(text, secrets, mask="********"):
-    """``text`` with every secret (longest first) replaced by ``mask``."""
-    if text is None:
-        return text
-    text = str(text)
-    for secret in sorted({s for s in secrets or [] if s}, key=len, reverse=True):
-        text = text.replace(secret, mask)
-    return text
-
-
 def set_values(image_tags, image_registry=None):
     """kubernetes.core.helm ``set_values`` for the image tags (and the
     registry), as strings so ``v0.28.1`` never turns into anything else."""

@@ -21,6 +21,9 @@ except ImportError:  # reported by the module (missing_required_lib)
 else:
     YAML_IMPORT_ERROR = None
 
+from ansible_collections.dce5.skoala.plugins.module_utils import secrets
+from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBE_ARGS
+
 MANAGED_BY = "dce5.skoala"
 LABEL_COMPONENT = "dce5.skoala/component"
 LABEL_SWEET = "dce5.skoala/sweet"
@@ -28,44 +31,36 @@ DEFAULT_NAME = "skoala-db-upgrade"
 DEFAULT_IMAGE = "release.daocloud.io/skoala/sweet"
 SWEET_DEFAULTS = {"type": "UPGRADE", "target": "0.17.0", "tag": "v0.19.0"}
 CONFIG_MOUNT = "/etc/sweet"
-MASK = "********"
+MASK = secrets.MASK
 
 
-class DsnError(ValueError):
-    pass
-
-
-def parse_dsn(dsn):
-    """Split a Go MySQL DSN ``[user[:password]@][net[(addr)]]/dbname[?params]``
-    the way go-sql-driver/mysql does: the last ``/`` starts the database, the
-    last ``@`` before it ends the credentials, the first ``:`` in them ends the
-    user. So a password may hold ``@``, ``:``, ``&``, ``=`` and ``%``."""
-    if not isinstance(dsn, str) or not dsn:
-        raise DsnError("the database DSN is empty (hive.configMap.database[0].dsn in the skoala values)")
-    slash = dsn.rfind("/")
-    if slash < 0:
-        raise DsnError("the database DSN has no /database part")
-    head, tail = dsn[:slash], dsn[slash + 1:]
-    dbname, dummy, params = tail.partition("?")
-    at = head.rfind("@")
-    userinfo, address = (head[:at], head[at + 1:]) if at >= 0 else ("", head)
-    user, dummy, password = userinfo.partition(":")
-    net, addr = address, ""
-    if "(" in address and address.endswith(")"):
-        net, addr = address[:address.index("(")], address[address.index("(") + 1:-1]
-    return {"user": user, "password": password, "net": net, "address": addr,
-            "database": dbname, "params": params}
-
-
-def mask_dsn(dsn):
-    """The DSN with its password replaced, for anything a person may read."""
-    try:
-        parts = parse_dsn(dsn)
-    except DsnError:
-        return MASK
-    if not parts["password"]:
-        return dsn
-    return dsn.replace(":" + parts["password"] + "@", ":" + MASK + "@", 1)
+# The module's arguments; its action plugin checks a task against them too.
+ARGUMENT_SPEC = dict(
+    KUBE_ARGS,
+    namespace=dict(type="str", default="skoala-system"),
+    name=dict(type="str", default=DEFAULT_NAME),
+    sweet=dict(type="dict", default={}, options=dict(
+        type=dict(type="str", default=SWEET_DEFAULTS["type"]),
+        target=dict(type="str", default=SWEET_DEFAULTS["target"]),
+        tag=dict(type="str", default=SWEET_DEFAULTS["tag"]),
+    )),
+    database=dict(type="dict", options=dict(
+        driver=dict(type="str", default="mysql"),
+        dsn=dict(type="str", required=True, no_log=True),
+    )),
+    image_repository=dict(type="str", default=DEFAULT_IMAGE),
+    image_tag=dict(type="str"),
+    image_registry=dict(type="str"),
+    job_manifest=dict(type="path"),
+    backoff_limit=dict(type="int", default=0),
+    cleanup=dict(type="str", choices=["ttl", "delete_on_success", "keep"], default="delete_on_success"),
+    ttl_seconds=dict(type="int", default=3600),
+    pod_labels=dict(type="dict", default={}),
+    state=dict(type="str", choices=["present", "status"], default="present"),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=600),
+    poll_interval=dict(type="float", default=2),
+)
 
 
 def sweet_settings(sweet=None):
@@ -238,14 +233,6 @@ def describe(job, pods):
         lines.append("pod %s: %s%s" % (pod["metadata"]["name"], status.get("phase", "Unknown"),
                                        (" (" + "; ".join(waiting) + ")") if waiting else ""))
     return lines
-
-
-def redact_all(text, secrets):
-    """``text`` with every secret (longest first) masked."""
-    text = "" if text is None else str(text)
-    for secret in sorted({s for s in secrets or [] if s}, key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
 
 
 def json_dumps(value):

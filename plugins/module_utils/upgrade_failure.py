@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dce5.skoala.plugins.module_utils import fleet
+from ansible_collections.dce5.skoala.plugins.module_utils.secrets import redact
 
 
 def _short(text, limit):
@@ -41,7 +41,7 @@ def message(host, plan, error, after, unread_error, before_revision, rollback, b
     tried, else ``{"rc": ..., "stderr": ...}`` of helm rollback.
     """
     def clean(text, limit):
-        return _short(fleet.redact(text, secrets), limit)
+        return _short(redact(text, secrets), limit)
 
     head = "%s: helm upgrade of %s %s -> %s failed: %s." % (
         host, plan["release"], plan.get("current") or "(new)", plan["target"], clean(error, 600))

@@ -88,3 +88,16 @@ def image_mismatches(objects, expected):
             if not ok:
                 problems.append("%s: runs %s, expected %s" % (name, image, want))
     return problems
+
+
+# Arguments of dce5.skoala.wait_ready (an action plugin; its module file is documentation).
+WAIT_READY_ARGUMENT_SPEC = dict(
+    namespace=dict(type="str", required=True),
+    kubeconfig=dict(type="str"),
+    context=dict(type="str"),
+    kinds=dict(type="list", elements="str", default=["Deployment", "StatefulSet"]),
+    timeout=dict(type="int", default=300),
+    interval=dict(type="float", default=2.0),
+    expected_images=dict(type="dict", default={}),
+    label=dict(type="str"),
+)

@@ -191,184 +191,16 @@ objects:
   sample: []
 """
 
-import time
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.dce5.skoala.plugins.module_utils import jobs
-from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBE_ARGS, KUBERNETES_IMPORT_ERROR
-
-ARGUMENT_SPEC = dict(
-    KUBE_ARGS,
-    namespace=dict(type="str", default="skoala-system"),
-    name=dict(type="str", default=jobs.DEFAULT_NAME),
-    sweet=dict(type="dict", default={}, options=dict(
-        type=dict(type="str", default=jobs.SWEET_DEFAULTS["type"]),
-        target=dict(type="str", default=jobs.SWEET_DEFAULTS["target"]),
-        tag=dict(type="str", default=jobs.SWEET_DEFAULTS["tag"]),
-    )),
-    database=dict(type="dict", options=dict(
-        driver=dict(type="str", default="mysql"),
-        dsn=dict(type="str", required=True, no_log=True),
-    )),
-    image_repository=dict(type="str", default=jobs.DEFAULT_IMAGE),
-    image_tag=dict(type="str"),
-    image_registry=dict(type="str"),
-    job_manifest=dict(type="path"),
-    backoff_limit=dict(type="int", default=0),
-    cleanup=dict(type="str", choices=["ttl", "delete_on_success", "keep"], default="delete_on_success"),
-    ttl_seconds=dict(type="int", default=3600),
-    pod_labels=dict(type="dict", default={}),
-    state=dict(type="str", choices=["present", "status"], default="present"),
-    wait=dict(type="bool", default=True),
-    wait_timeout=dict(type="int", default=600),
-    poll_interval=dict(type="float", default=2),
-)
-
-
-class DbUpgrade(object):
-    def __init__(self, module, kube=None):
-        self.module = module
-        self.p = module.params
-        self.sweet = jobs.sweet_settings(self.p["sweet"])
-        self.key = jobs.sweet_key(self.sweet)
-        self.ns = self.p["namespace"]
-        self.kube = kube
-        self.secrets = []
-        if self.p.get("database"):
-            dsn = self.p["database"]["dsn"]
-            password = jobs.parse_dsn(dsn)["password"]
-            self.secrets = [s for s in (dsn, password) if s]
-        self.objects = self.desired_objects()
-        self.job_name = next(o for o in self.objects if o["kind"] == "Job")["metadata"]["name"]
-        self.record_name = self.job_name + "-result"
-
-    def desired_objects(self):
-        if self.p.get("job_manifest"):
-            with open(self.p["job_manifest"], encoding="utf-8") as f:
-                docs = jobs.patch_user_manifest(f.read(), self.sweet)
-            for doc in docs:
-                doc.setdefault("metadata", {}).setdefault("namespace", self.ns)
-            return docs
-        if not self.p.get("database"):
-            self.module.fail_json(msg="database (driver and dsn from the skoala values) is required "
-                                      "unless job_manifest is given")
-        tag = self.p.get("image_tag") or self.sweet["tag"]
-        image = jobs.image_ref(self.p["image_repository"], tag, self.p.get("image_registry"))
-        ttl = self.p["ttl_seconds"] if self.p["cleanup"] == "ttl" else None
-        built = jobs.build_objects(self.p["name"], self.ns, self.sweet, self.p["database"], image,
-                                   backoff_limit=self.p["backoff_limit"], ttl_seconds=ttl,
-                                   pod_labels=self.p["pod_labels"])
-        return [built["configmap"], built["secret"], built["job"]]
-
-    def redact(self, text):
-        return jobs.redact_all(text, self.secrets)
-
-    def recorded_complete(self):
-        record = self.kube.read("ConfigMap", self.record_name, self.ns)
-        return bool(record) and (record.get("data") or {}).get("sweet") == self.key and \
-            (record.get("data") or {}).get("state") == "complete"
-
-    def record(self):
-        body = {"apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": self.record_name, "namespace": self.ns, "labels": jobs.labels(self.sweet)},
-                "data": {"sweet": self.key, "state": "complete", "job": self.job_name,
-                         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                         "settings": jobs.json_dumps(self.sweet)}}
-        self.kube.replace_or_create(body)
-
-    def job(self):
-        return self.kube.read("Job", self.job_name, self.ns)
-
-    def create(self):
-        self.kube.ensure_namespace(self.ns)
-        owned = []
-        created_job = None
-        for obj in self.objects:
-            if obj["kind"] == "Job":
-                created_job = self.kube.create(obj)
-            else:
-                self.kube.replace_or_create(obj)
-                if obj["kind"] in ("Secret", "ConfigMap"):
-                    owned.append(obj)
-        if created_job:
-            # The Secret and ConfigMap go away with the Job (ttl or delete).
-            for obj in owned:
-                self.kube.set_owner(obj["kind"], obj["metadata"]["name"], self.ns, created_job)
-
-    def finish(self, job):
-        """Bookkeeping once the Job is done; returns the result fields."""
-        state = jobs.job_state(job)
-        result = {"state": state}
-        if state == "complete":
-            self.record()
-            if self.p["cleanup"] == "delete_on_success":
-                self.kube.delete("Job", self.job_name, self.ns)
-        elif state == "failed":
-            pods = self.kube.job_pods(self.job_name, self.ns)
-            result["details"] = [self.redact(line) for line in jobs.describe(job, pods)]
-            result["logs"] = {p["metadata"]["name"]: self.redact(self.kube.pod_log_tail(p["metadata"]["name"], self.ns))
-                              for p in pods}
-        return result
-
-    def wait(self, deadline):
-        while True:
-            job = self.job()
-            state = jobs.job_state(job)
-            if state in ("complete", "failed"):
-                return job
-            if time.time() >= deadline:
-                return job
-            time.sleep(self.p["poll_interval"])
-
-    def run(self):
-        base = {"job": {"name": self.job_name, "namespace": self.ns}, "sweet": self.sweet, "changed": False}
-        if self.p["state"] == "status":
-            job = self.job()
-            if job is None:
-                state = "complete" if self.recorded_complete() else "absent"
-                return dict(base, state=state)
-            state = jobs.job_state(job)
-            if state == "running":
-                pods = self.kube.job_pods(self.job_name, self.ns)
-                return dict(base, state=state, details=jobs.describe(job, pods))
-            return dict(base, **self.finish(job))
-
-        if self.recorded_complete():
-            return dict(base, state="complete")
-        job = self.job()
-        state = jobs.job_state(job)
-        if state == "complete":
-            return dict(base, **self.finish(job))
-        would_create = state in ("absent", "failed")
-        masked = jobs.masked(self.objects)
-        if self.module.check_mode:
-            return dict(base, changed=would_create, state=state if not would_create else "absent",
-                        objects=masked if would_create else [],
-                        diff={"before": {}, "after": {"objects": masked}} if would_create else {})
-        if state == "failed":
-            self.kube.delete("Job", self.job_name, self.ns)
-            self.wait_gone()
-        if would_create:
-            self.create()
-            base.update(changed=True, objects=masked, diff={"before": {}, "after": {"objects": masked}})
-        if not self.p["wait"]:
-            return dict(base, state="running")
-        job = self.wait(time.time() + self.p["wait_timeout"])
-        state = jobs.job_state(job)
-        if state == "running":
-            pods = self.kube.job_pods(self.job_name, self.ns)
-            return dict(base, state="running", timed_out=True, details=jobs.describe(job, pods))
-        return dict(base, **self.finish(job))
-
-    def wait_gone(self, timeout=60):
-        deadline = time.time() + timeout
-        while self.job() is not None and time.time() < deadline:
-            time.sleep(0.5)
+from ansible_collections.dce5.skoala.plugins.module_utils import jobs, secrets
+from ansible_collections.dce5.skoala.plugins.module_utils.db_job import DbUpgrade
+from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBERNETES_IMPORT_ERROR
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=jobs.ARGUMENT_SPEC, supports_check_mode=True)
     if KUBERNETES_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
     if jobs.YAML_IMPORT_ERROR:
@@ -376,16 +208,14 @@ def main():
     from ansible_collections.dce5.skoala.plugins.module_utils.kube import Kube
     try:
         kube = Kube(module.params.get("kubeconfig"), module.params.get("context"))
-        runner = DbUpgrade(module, kube)
+        runner = DbUpgrade(module.params, kube, check_mode=module.check_mode)
         result = runner.run()
-    except (ValueError, jobs.DsnError) as exc:
+    except (ValueError, secrets.DsnError) as exc:
         module.fail_json(msg=str(exc))
     except Exception as exc:  # noqa: BLE001 - report any API error, masked
-        secrets = []
-        if module.params.get("database"):
-            secrets = [module.params["database"]["dsn"]]
-        module.fail_json(msg=jobs.redact_all("DB upgrade Job: %s" % exc, secrets),
-                         exception=jobs.redact_all(traceback.format_exc(), secrets))
+        masked = secrets.secrets_in({"dsn": (module.params.get("database") or {}).get("dsn")})
+        module.fail_json(msg=secrets.redact("DB upgrade Job: %s" % exc, masked),
+                         exception=secrets.redact(traceback.format_exc(), masked))
     if result.get("timed_out"):
         module.fail_json(msg="DB upgrade Job %s/%s did not finish within %ss: %s" % (
             runner.ns, runner.job_name, module.params["wait_timeout"], "; ".join(result.get("details") or [])),

@@ -265,21 +265,6 @@ def test_filter_module_exposes_every_filter():
             "fleet_table", "fleet_problems", "unready_pods", "with_warnings"} <= names
 
 
-def test_secrets_in_values_and_dsn_password():
-    values = {"hive": {"configMap": {"database": [{"driver": "mysql", "dsn": DSN}]}},
-              "auth": {"password": "pw1"}, "image": {"tag": "v1"}, "list": [{"token": "t0k"}]}
-    found = fleet.secrets_in(values)
-    assert DSN in found and "p@ss:w&rd=%x" in found and "pw1" in found and "t0k" in found
-    assert "v1" not in found and "mysql" not in found
-
-
-def test_redact():
-    text = "failed: dsn %s and password p@ss:w&rd=%%x" % DSN
-    out = fleet.redact(text, fleet.secrets_in({"dsn": DSN}))
-    assert "p@ss" not in out and out.count("********") == 2
-    assert fleet.redact(None, ["x"]) is None
-
-
 def test_set_values_strings_and_registry():
     assert fleet.set_values({"hive.image.tag": "v0.28.1"}, "127.0.0.1:5000") == [
         {"value": "hive.image.tag=v0.28.1", "value_type": "string"},

@@ -8,40 +8,6 @@ from ansible_collections.dce5.skoala.plugins.module_utils import jobs
 HOST = "tcp(mcamel-common-mysql-cluster-mysql-master.mcamel-system.svc.cluster.local:3306)"
 
 
-@pytest.mark.parametrize("password", [
-    "plain", "p@ss", "p:ss", "p&ss=1", "p%40ss", "a@b:c&d=e%f", "@:&=%", "ends-with-@", "x/y", "",
-])
-def test_parse_dsn_passwords_with_special_characters(password):
-    dsn = "skoala:%s@%s/skoala?charset=utf8&parseTime=true&loc=Local&timeout=10s" % (password, HOST)
-    parts = jobs.parse_dsn(dsn)
-    assert parts["user"] == "skoala"
-    assert parts["password"] == password
-    assert parts["net"] == "tcp"
-    assert parts["address"] == "mcamel-common-mysql-cluster-mysql-master.mcamel-system.svc.cluster.local:3306"
-    assert parts["database"] == "skoala"
-    assert parts["params"] == "charset=utf8&parseTime=true&loc=Local&timeout=10s"
-
-
-def test_parse_dsn_without_credentials_or_params():
-    assert jobs.parse_dsn("tcp(db:3306)/skoala") == {
-        "user": "", "password": "", "net": "tcp", "address": "db:3306", "database": "skoala", "params": ""}
-    assert jobs.parse_dsn("/skoala")["database"] == "skoala"
-
-
-@pytest.mark.parametrize("bad", ["", None, "no-slash-here"])
-def test_parse_dsn_rejects_garbage(bad):
-    with pytest.raises(jobs.DsnError):
-        jobs.parse_dsn(bad)
-
-
-def test_mask_dsn():
-    dsn = "skoala:p@ss:w&rd=%x@" + HOST + "/skoala?charset=utf8"
-    masked = jobs.mask_dsn(dsn)
-    assert "p@ss" not in masked and "w&rd" not in masked
-    assert masked.startswith("skoala:********@tcp(")
-    assert jobs.mask_dsn("garbage") == "********"
-
-
 def objects(**kw):
     args = dict(name="skoala-db-upgrade", namespace="skoala-system", sweet=None,
                 database={"driver": "mysql", "dsn": "skoala:s3cr@t:&=%@" + HOST + "/skoala"},
@@ -173,9 +139,3 @@ def test_describe_conditions_and_pods():
     lines = jobs.describe(job, pods)
     assert lines[0] == "condition Failed=True BackoffLimitExceeded: Job has reached the specified backoff limit"
     assert lines[1] == "pod p1: Failed (sweet terminated Error)"
-
-
-def test_redact_all_longest_first():
-    dsn = "u:pw@tcp(h)/d"
-    assert jobs.redact_all("dsn=%s password=pw" % dsn, [dsn, "pw"]) == "dsn=******** password=********"
-    assert jobs.redact_all(None, ["x"]) == ""
