@@ -33,6 +33,8 @@ description:
     there).
 author:
   - dce5.skoala contributors (@dce5-skoala)
+extends_documentation_fragment:
+  - dce5.skoala.cluster_connection
 options:
   cluster:
     description: Name of the cluster (the inventory host); the backups are in its directory.
@@ -54,13 +56,6 @@ options:
     description: The backup root (C(skoala_backup_dir)); each cluster has a directory in it.
     type: path
     required: true
-  kubeconfig:
-    description: Path of the cluster's kubeconfig file.
-    type: path
-    required: true
-  context:
-    description: Context in the kubeconfig; the current context if not set.
-    type: str
 notes:
   - Supports check mode; never changes anything.
   - Helm must keep its releases in Secrets (its default storage driver).

@@ -26,18 +26,13 @@ description:
   - Changes nothing, in any mode.
 author:
   - dce5.skoala contributors (@dce5-skoala)
+extends_documentation_fragment:
+  - dce5.skoala.cluster_connection
 options:
   cluster:
     description: Name of the cluster in messages (the inventory host).
     type: str
     required: true
-  kubeconfig:
-    description: Path of the cluster's kubeconfig file.
-    type: path
-    required: true
-  context:
-    description: Context in the kubeconfig; the current context if not set.
-    type: str
   namespace:
     description: The release namespace.
     type: str

@@ -209,7 +209,15 @@ def module_doc(path):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             if node.targets[0].id in ("DOCUMENTATION", "EXAMPLES", "RETURN"):
                 found[node.targets[0].id] = node.value.value
-    return yaml.safe_load(found["DOCUMENTATION"]), found.get("EXAMPLES", "").strip(), yaml.safe_load(found.get("RETURN") or "{}")
+    doc = yaml.safe_load(found["DOCUMENTATION"])
+    # The collection's own doc fragments, merged as ansible-doc merges them.
+    for fragment in doc.get("extends_documentation_fragment") or []:
+        name = fragment.split(".")[-1]
+        frag_tree = ast.parse(open(os.path.join(ROOT, "plugins", "doc_fragments", name + ".py"), encoding="utf-8").read())
+        for node in ast.walk(frag_tree):
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "DOCUMENTATION":
+                doc.setdefault("options", {}).update(yaml.safe_load(node.value.value).get("options") or {})
+    return doc, found.get("EXAMPLES", "").strip(), yaml.safe_load(found.get("RETURN") or "{}")
 
 
 def option_rows(options, prefix=""):
