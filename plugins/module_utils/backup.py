@@ -33,7 +33,7 @@ try:
 except ImportError:  # the controller always has it (ansible-core); targets that run kubernetes.core too
     yaml = None
 
-from ansible_collections.dce5.skoala.plugins.module_utils import fleet, versions
+from ansible_collections.dce5.skoala.plugins.module_utils import plain_text, versions
 
 VALUES_SUFFIX = ".values.yaml"
 META_SUFFIX = ".meta.yaml"
@@ -432,4 +432,4 @@ def rollback_rows(checks):
 
 def rollback_table(checks):
     """The fleet's rollback as text lines (what debug prints well)."""
-    return fleet.table(rollback_rows(checks), ROLLBACK_COLUMNS)
+    return plain_text.table(rollback_rows(checks), ROLLBACK_COLUMNS)
