@@ -12,11 +12,12 @@ import functools
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dce5.skoala.plugins.module_utils import (
-    backup, bundle, fleet, lock, report, run_id, secrets, unfinished, upgrade_failure, versions)
+    backup, bundle, fleet_plans, images, input_checks, kubeconfig, lock, machines, releases, report, run_id, secrets,
+    unfinished, upgrade_failure, versions, workloads)
 
 
 def fleet_problems(plans_by_host):
-    return versions.fleet_problems(plans_by_host) + fleet.refusals(plans_by_host)
+    return versions.fleet_problems(plans_by_host) + fleet_plans.refusals(plans_by_host)
 
 
 def plain(value):
@@ -44,12 +45,12 @@ def sanitized(name, func):
 
 
 FILTERS = {
-    "release_summary": fleet.release_summary,
-    "release_summaries": fleet.release_summaries,
-    "unready_pods": fleet.unready_pods,
-    "with_warnings": fleet.with_warnings,
-    "one_per_machine": fleet.one_per_machine,
-    "fleet_changes": fleet.fleet_changes,
+    "release_summary": releases.release_summary,
+    "release_summaries": releases.release_summaries,
+    "unready_pods": workloads.unready_pods,
+    "with_warnings": fleet_plans.with_warnings,
+    "one_per_machine": machines.one_per_machine,
+    "fleet_changes": fleet_plans.fleet_changes,
     "secrets_in": secrets.secrets_in,
     "redact": secrets.redact,
     "backup_files": backup.backup_files,
@@ -59,17 +60,17 @@ FILTERS = {
     "rollback_argv": backup.rollback_argv,
     "rollback_failure": backup.rollback_failure,
     "rollback_table": backup.rollback_table,
-    "set_values": fleet.set_values,
-    "expected_images": fleet.expected_images,
+    "set_values": images.set_values,
+    "expected_images": images.expected_images,
     "report_document": report.document,
     "report_table": report.table,
     "report_markdown": report.markdown,
     "report_files": report.files,
     "report_input": report.report_input,
-    "chart_versions": fleet.chart_versions,
-    "kubeconfig_summary": fleet.kubeconfig_summary,
-    "input_problems": fleet.input_problems,
-    "fleet_table": fleet.fleet_table,
+    "chart_versions": releases.chart_versions,
+    "kubeconfig_summary": kubeconfig.kubeconfig_summary,
+    "input_problems": input_checks.input_problems,
+    "fleet_table": fleet_plans.fleet_table,
     "fleet_problems": fleet_problems,
     "offline_images": bundle.offline_images,
     "rendered_images": bundle.rendered_images,

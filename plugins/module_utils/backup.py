@@ -33,7 +33,8 @@ try:
 except ImportError:  # the controller always has it (ansible-core); targets that run kubernetes.core too
     yaml = None
 
-from ansible_collections.dce5.skoala.plugins.module_utils import fleet, versions
+from ansible_collections.dce5.skoala.plugins.module_utils import plain_text, versions
+from ansible_collections.dce5.skoala.plugins.module_utils.secrets import mask_dsn_passwords
 
 VALUES_SUFFIX = ".values.yaml"
 META_SUFFIX = ".meta.yaml"
@@ -398,20 +399,10 @@ def rollback_argv(rollback, helm="helm", timeout=600, kubeconfig=None, context=N
     return argv
 
 
-# A Go MySQL DSN's password (user:PASS@tcp(...)): Kubernetes errors quote objects.
-_DSN_PASSWORD = re.compile(r"([A-Za-z0-9_.-]+):([^\s\"']+?)@(tcp|unix)\(")
-
-
-def mask_dsn_passwords(text):
-    return _DSN_PASSWORD.sub(lambda m: "%s:********@%s(" % (m.group(1), m.group(3)), text or "")
-
-
 def rollback_failure(rollback, rc, stderr, kubeconfig=None):
     """The message for a failed ``helm rollback``: helm's own words (DSN
     passwords masked, cut to 600 characters) and what to do."""
-    error = " ".join(mask_dsn_passwords(stderr).split()) or "no output"
-    if len(error) > 600:
-        error = error[:597] + "..."
+    error = plain_text.one_line(mask_dsn_passwords(stderr), 600) or "no output"
     return ("%s: helm rollback of %s to revision %s (%s) failed (exit %s): %s. See where it stands with "
             "helm history %s -n %s%s, fix the cause and run rollback.yml again (releases already rolled back "
             "are left alone)." % (rollback["cluster"], rollback["release"], rollback["revision"], rollback["chart"],
@@ -432,4 +423,4 @@ def rollback_rows(checks):
 
 def rollback_table(checks):
     """The fleet's rollback as text lines (what debug prints well)."""
-    return fleet.table(rollback_rows(checks), ROLLBACK_COLUMNS)
+    return plain_text.table(rollback_rows(checks), ROLLBACK_COLUMNS)

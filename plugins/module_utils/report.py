@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.dce5.skoala.plugins.module_utils import fleet
+from ansible_collections.dce5.skoala.plugins.module_utils import fleet_plans, plain_text
 
 SCHEMA_VERSION = 1
 COLUMNS = ("cluster", "component", "from", "to", "action", "result", "duration", "backup")
@@ -23,7 +23,7 @@ def rows(hosts, failed_hosts=()):
     upgrade began (``failed_hosts``), else it never started (its batch was
     not reached)."""
     out = []
-    for cluster in sorted(hosts, key=lambda h: (not any(p["component"] == "skoala" for p in hosts[h].get("plans") or []), h)):
+    for cluster in fleet_plans.clusters_in_order({h: hosts[h].get("plans") or [] for h in hosts}):
         data = hosts[cluster] or {}
         entries = data.get("report") or {}
         for plan in data.get("plans") or []:
@@ -76,7 +76,7 @@ def _cells(row):
 
 
 def table(doc):
-    return fleet.table([_cells(r) for r in doc["releases"]], COLUMNS)
+    return plain_text.table([_cells(r) for r in doc["releases"]], COLUMNS)
 
 
 def markdown(doc):

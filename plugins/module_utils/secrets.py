@@ -2,11 +2,14 @@
 # Copyright: dce5.skoala contributors
 # Apache License 2.0 (see LICENSE)
 """Secrets handling, in one place: the Go MySQL DSN parser, the secrets
-found in Helm values, and the redactor every message goes through."""
+found in Helm values or quoted in a tool's error, and the redactor every
+message goes through."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import re
 
 MASK = "********"
 SECRET_KEYS = ("dsn", "password", "passwd", "secret", "token", "auth")
@@ -66,6 +69,30 @@ def secrets_in(values):
 
     walk(values)
     return found
+
+
+# Where a DSN stands in free text (Kubernetes errors quote objects): a run of
+# characters other than white space and quotes, up to the last "@tcp(" or
+# "@unix(" in it, the end of the DSN's credentials.
+_DSN_CREDENTIALS = re.compile(r"[^\s\"']*@(?:tcp|unix)\(")
+
+
+def dsn_passwords_in(text):
+    """The passwords of the DSNs quoted in ``text`` (e.g. helm's stderr),
+    read by ``parse_dsn`` from each DSN's credentials (the address and
+    database may be cut off)."""
+    found = []
+    for match in _DSN_CREDENTIALS.finditer(str(text or "")):
+        password = dsn_password(match.group(0) + ")/")
+        if password:
+            found.append(password)
+    return found
+
+
+def mask_dsn_passwords(text, mask=MASK):
+    """``text`` with the password of every DSN quoted in it redacted,
+    wherever else it stands in ``text`` too; None is empty."""
+    return redact(text or "", dsn_passwords_in(text), mask)
 
 
 def redact(text, secrets, mask=MASK):

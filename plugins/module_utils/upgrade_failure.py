@@ -9,12 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.dce5.skoala.plugins.module_utils.plain_text import one_line
 from ansible_collections.dce5.skoala.plugins.module_utils.secrets import redact
-
-
-def _short(text, limit):
-    text = " ".join(str(text or "").split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def needs_rollback(after, atomic, plan, before_revision):
@@ -41,7 +37,7 @@ def message(host, plan, error, after, unread_error, before_revision, rollback, b
     tried, else ``{"rc": ..., "stderr": ...}`` of helm rollback.
     """
     def clean(text, limit):
-        return _short(redact(text, secrets), limit)
+        return one_line(redact(text, secrets), limit)
 
     head = "%s: helm upgrade of %s %s -> %s failed: %s." % (
         host, plan["release"], plan.get("current") or "(new)", plan["target"], clean(error, 600))

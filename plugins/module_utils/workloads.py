@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: dce5.skoala contributors
 # Apache License 2.0 (see LICENSE)
-"""Readiness of the workloads in a namespace, and the image tags they run.
+"""Readiness of the workloads in a namespace (and of its pods), and the
+image tags they run.
 
-Pure functions over the objects k8s_info returns.
+Pure functions over the objects k8s_info (or the API client) returns.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -88,6 +89,24 @@ def image_mismatches(objects, expected):
             if not ok:
                 problems.append("%s: runs %s, expected %s" % (name, image, want))
     return problems
+
+
+def statefulset_readiness(sts):
+    """found/ready/replicas of a StatefulSet as the API returns it."""
+    return {"found": True,
+            "ready": (sts.get("status") or {}).get("readyReplicas") or 0,
+            "replicas": (sts.get("spec") or {}).get("replicas", 1)}
+
+
+def unready_pods(pods):
+    """Names (and phases) of pods that are not Ready."""
+    out = []
+    for pod in pods or []:
+        conditions = (pod.get("status") or {}).get("conditions") or []
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+        if not ready:
+            out.append("%s (%s)" % (pod["metadata"]["name"], (pod.get("status") or {}).get("phase", "Unknown")))
+    return sorted(out)
 
 
 # Arguments of dce5.skoala.wait_ready (an action plugin; its module file is documentation).

@@ -170,8 +170,7 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.yaml import yaml_load
-from ansible_collections.dce5.skoala.plugins.module_utils import backup, fleet
+from ansible_collections.dce5.skoala.plugins.module_utils import backup, kubeconfig
 from ansible_collections.dce5.skoala.plugins.module_utils.kube import (
     KUBERNETES_IMPORT_ERROR, client, api_client)
 
@@ -196,15 +195,7 @@ def read_directory(directory):
 def read_history(p):
     """(history, None), or (None, why the cluster did not answer)."""
     path = p["kubeconfig"]
-    problem = fleet.kubeconfig_file_problem(path, os.path.exists(path), os.path.isfile(path), os.access(path, os.R_OK))
-    if problem:
-        return None, problem
-    try:
-        with open(path, encoding="utf-8") as f:
-            summary = fleet.kubeconfig_summary(yaml_load(f), p["context"])
-    except Exception:  # pylint: disable=broad-except
-        summary = fleet.kubeconfig_summary(None, p["context"])
-    problem = fleet.kubeconfig_context_problem(path, summary)
+    summary, problem = kubeconfig.read_file(path, p["context"])
     if problem:
         return None, problem
     try:
@@ -214,7 +205,7 @@ def read_history(p):
                                              _request_timeout=30, _preload_content=False)
         secrets = json.loads(answer.data).get("items") or []
     except Exception as exc:  # pylint: disable=broad-except
-        return None, fleet.unreachable_message(p["cluster"], summary, path, exc)
+        return None, kubeconfig.unreachable_message(p["cluster"], summary, path, exc)
     return backup.helm_history(secrets), None
 
 

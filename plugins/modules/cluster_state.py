@@ -96,29 +96,17 @@ unfinished:
   sample: {skoala-init: {from: 0.28.1, target: 0.37.0}}
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.yaml import yaml_load
-from ansible_collections.dce5.skoala.plugins.module_utils import fleet, unfinished
+from ansible_collections.dce5.skoala.plugins.module_utils import kubeconfig, unfinished, workloads
 from ansible_collections.dce5.skoala.plugins.module_utils.kube import (
     KUBERNETES_IMPORT_ERROR, ApiException, client, api_client)
 
 
 def read_kubeconfig(module, cluster, path, context):
-    problem = fleet.kubeconfig_file_problem(path, os.path.exists(path), os.path.isfile(path),
-                                            os.access(path, os.R_OK))
+    summary, problem = kubeconfig.read_file(path, context)
     if problem:
-        module.fail_json(msg="%s: %s" % (cluster, problem))
-    try:
-        with open(path, encoding="utf-8") as f:
-            parsed = yaml_load(f)
-    except Exception:  # pylint: disable=broad-except
-        parsed = None
-    summary = fleet.kubeconfig_summary(parsed, context)
-    problem = fleet.kubeconfig_context_problem(path, summary)
-    if problem:
-        module.fail_json(msg="%s: %s" % (cluster, problem), kubeconfig=summary)
+        extra = {"kubeconfig": summary} if summary else {}  # no summary of a file that could not be read
+        module.fail_json(msg="%s: %s" % (cluster, problem), **extra)
     return summary
 
 
@@ -152,14 +140,14 @@ def main():
                 raise
             result["namespace_exists"] = False
     except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg=fleet.unreachable_message(p["cluster"], summary, p["kubeconfig"], exc), kubeconfig=summary)
+        module.fail_json(msg=kubeconfig.unreachable_message(p["cluster"], summary, p["kubeconfig"], exc), kubeconfig=summary)
 
     try:
         if p["mysql"]:
             result["mysql"] = read_statefulset(api, p["mysql"]["namespace"], p["mysql"]["name"])
         if p["pods"] and result["namespace_exists"]:
             pods = core.list_namespaced_pod(p["namespace"], _request_timeout=30)
-            result["unready_pods"] = fleet.unready_pods(api.sanitize_for_serialization(pods).get("items"))
+            result["unready_pods"] = workloads.unready_pods(api.sanitize_for_serialization(pods).get("items"))
         if p["insight"]:
             found = core.list_namespaced_secret(
                 p["insight"]["namespace"], label_selector="owner=helm,name=%s" % p["insight"]["release"], limit=1,
@@ -182,7 +170,7 @@ def read_statefulset(api, namespace, name):
         if exc.status == 404:
             return {"found": False, "ready": 0, "replicas": 0}
         raise
-    return fleet.statefulset_readiness(api.sanitize_for_serialization(sts))
+    return workloads.statefulset_readiness(api.sanitize_for_serialization(sts))
 
 
 if __name__ == "__main__":

@@ -419,6 +419,13 @@ def test_rollback_failure_masks_dsn_passwords_and_says_what_to_do():
                           "(exit 1): Error: cannot patch")
     assert "helm history skoala-init -n skoala-system --kubeconfig /k/a.yaml" in msg
     assert len(backup.rollback_failure(rollback, 1, "x" * 5000)) < 1000
+    assert "failed (exit 1): no output. " in backup.rollback_failure(rollback, 1, None)
+
+
+def test_rollback_failure_masks_the_password_wherever_helm_repeats_it():
+    rollback = decide(found_backup(), UPGRADED)["rollback"]
+    msg = backup.rollback_failure(rollback, 1, "Error: %s: Access denied (using password: p@ss:w&rd=%%x)" % DSN)
+    assert "p@ss" not in msg and "(using password: ********)" in msg
 
 
 def test_rollback_table_control_plane_first():

@@ -61,3 +61,32 @@ def test_redact_longest_first_and_custom_mask():
     assert secrets.redact("dsn=%s password=pw" % dsn, [dsn, "pw"]) == "dsn=******** password=********"
     assert secrets.redact("a pw", ["pw", "", None], mask="***") == "a ***"
     assert secrets.redact(3, []) == "3"
+
+
+@pytest.mark.parametrize("password", [
+    "plain", "p@ss", "p:ss", "p&ss=1", "p%40ss", "a@b:c&d=e%f", "ends-with-@", "x/y", "p@tcp(x", "p@ss)",
+])
+@pytest.mark.parametrize("quoted", ["data: %s\n", "'%s'", '{\\"dsn\\":\\"%s\\"}', "dsn=%s,"])
+def test_dsn_passwords_in_text(password, quoted):
+    text = "Error: cannot patch: " + quoted % ("skoala:%s@%s/skoala?charset=utf8" % (password, HOST))
+    assert secrets.dsn_passwords_in(text) == [password]
+    masked = secrets.mask_dsn_passwords(text)
+    assert masked == text.replace(password, "********")
+    assert "skoala:********@tcp(" in masked
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the address or database cut off (a shortened error) still has its credentials
+    ("u:pw@tcp(mysql:33", "u:********@tcp(mysql:33"),
+    ("u:a/b@tcp(h)", "u:********@tcp(h)"),
+    ("root:s3cret@unix(/run/mysqld.sock)/db", "root:********@unix(/run/mysqld.sock)/db"),
+    ("x:p1@tcp(h)/d and y:p2@tcp(h2)/e", "x:********@tcp(h)/d and y:********@tcp(h2)/e"),
+    # the password wherever else it stands too
+    ("u:s3cret@tcp(h)/d; retried with s3cret", "u:********@tcp(h)/d; retried with ********"),
+    ("no credentials: tcp(h)/d u:@tcp(h)/d", "no credentials: tcp(h)/d u:@tcp(h)/d"),
+    ("nothing here", "nothing here"),
+    ("", ""),
+    (None, ""),
+])
+def test_mask_dsn_passwords(text, expected):
+    assert secrets.mask_dsn_passwords(text) == expected

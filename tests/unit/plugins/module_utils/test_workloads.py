@@ -52,3 +52,22 @@ def test_images_and_mismatches():
     assert w.image_mismatches(objs, {"sesame": "v1"}) == ["sesame: workload not found"]
     assert w.image_mismatches(objs, {"hive": "r/skoala/hive:v0.28.1"}) == []
     assert w.image_mismatches([dep("x", image="reg:5000/%s")], {"x": "v1"}) == ["x: runs reg:5000/x, expected v1"]
+
+
+def test_unready_pods():
+    pods = [
+        {"metadata": {"name": "hive-1"}, "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}},
+        {"metadata": {"name": "sesame-1"}, "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}]}},
+        {"metadata": {"name": "ui-1"}, "status": {"phase": "Pending"}},
+    ]
+    assert w.unready_pods(pods) == ["sesame-1 (Running)", "ui-1 (Pending)"]
+
+
+@pytest.mark.parametrize("sts, expected", [
+    ({"spec": {"replicas": 3}, "status": {"readyReplicas": 3}}, {"found": True, "ready": 3, "replicas": 3}),
+    ({"spec": {"replicas": 3}, "status": {}}, {"found": True, "ready": 0, "replicas": 3}),
+    ({"spec": {}, "status": {"readyReplicas": 1}}, {"found": True, "ready": 1, "replicas": 1}),
+    ({}, {"found": True, "ready": 0, "replicas": 1}),
+])
+def test_statefulset_readiness(sts, expected):
+    assert w.statefulset_readiness(sts) == expected

@@ -1,3 +1,5 @@
+import pytest
+
 from ansible_collections.dce5.skoala.plugins.modules import upgrade_plan
 
 
@@ -21,21 +23,17 @@ def test_install_when_no_current_chart(run_module):
     assert result["plan"]["image_tags"]["ui.image.tag"] == "v0.19.0"
 
 
-def test_none_when_tags_match(run_module):
+@pytest.mark.parametrize("hive_tag, action, reason", [
+    ("v0.28.1", "none", ""),  # the tags match
+    ("v0.19.2", "upgrade", "hive.image.tag v0.19.2 -> v0.28.1"),  # a tag drifted
+])
+def test_image_tags_at_the_target_chart(run_module, hive_tag, action, reason):
     failed, result = run_module(upgrade_plan.main, {
         "component": "skoala", "current_chart": "skoala-0.28.1", "status": "deployed",
         "target_version": "0.28.1",
-        "current_image_tags": {"hive.image.tag": "v0.28.1", "sesame.image.tag": "v0.28.1"}})
-    assert not failed and result["plan"]["action"] == "none"
-
-
-def test_tag_drift_means_upgrade(run_module):
-    failed, result = run_module(upgrade_plan.main, {
-        "component": "skoala", "current_chart": "skoala-0.28.1", "status": "deployed",
-        "target_version": "0.28.1",
-        "current_image_tags": {"hive.image.tag": "v0.19.2", "sesame.image.tag": "v0.28.1"}})
-    assert not failed and result["plan"]["action"] == "upgrade"
-    assert "hive.image.tag v0.19.2 -> v0.28.1" in result["plan"]["reason"]
+        "current_image_tags": {"hive.image.tag": hive_tag, "sesame.image.tag": "v0.28.1"}})
+    assert not failed and result["plan"]["action"] == action
+    assert reason in result["plan"]["reason"]
 
 
 def test_bad_target_fails_naming_variable(run_module):

@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright: dce5.skoala contributors
+# Apache License 2.0 (see LICENSE)
+"""The fleet's plans (cluster -> the upgrade_plan of each release): the
+table preflight shows, the refusals in it, the warnings added to a
+cluster's plans, and how many releases will change.
+
+Pure functions; the filter plugin ``dce5.skoala.skoala`` exposes them to roles.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.dce5.skoala.plugins.module_utils import plain_text
+
+TABLE_COLUMNS = ("cluster", "component", "current", "target", "action", "steps", "warnings")
+
+
+def clusters_in_order(plans_by_host):
+    """The clusters, the control plane (the one with skoala) first, then by name."""
+    return sorted(plans_by_host, key=lambda h: (not any(p["component"] == "skoala" for p in plans_by_host[h]), h))
+
+
+def fleet_rows(plans_by_host):
+    """One row per release, control plane first, then hosts by name."""
+    rows = []
+    for host in clusters_in_order(plans_by_host):
+        for p in plans_by_host[host]:
+            rows.append({
+                "cluster": host,
+                "component": p["component"],
+                "current": p.get("current") or "-",
+                "target": p["target"],
+                "action": p["action"],
+                "steps": ", ".join(step_label(s) for s in p.get("steps") or []) or "-",
+                # A release finished without its chart says why: a run stopped half way.
+                "warnings": "; ".join(([p["reason"]] if p["action"] == "finish" else [])
+                                      + list(p.get("warnings") or [])) or "-",
+            })
+    return rows
+
+
+def step_label(step):
+    if step["name"] == "apply_crds":
+        return "apply_crds(%s)" % ",".join(f.rsplit("/", 1)[-1] for f in step["params"]["files"])
+    return step["name"]
+
+
+def fleet_table(plans_by_host):
+    return plain_text.table(fleet_rows(plans_by_host), TABLE_COLUMNS)
+
+
+def refusals(plans_by_host):
+    return ["%s/%s: %s" % (host, p["component"], p["reason"])
+            for host in sorted(plans_by_host) for p in plans_by_host[host] if p["action"] == "refuse"]
+
+
+def with_warnings(plans, warnings):
+    """Plans with the host's warnings added to each."""
+    result = []
+    for p in plans:
+        p = dict(p)
+        p["warnings"] = list(p.get("warnings") or []) + list(warnings or [])
+        result.append(p)
+    return result
+
+
+def fleet_changes(fleet_plans):
+    """How many releases of the fleet (cluster -> plans) will change."""
+    return sum(1 for plans in (fleet_plans or {}).values() for p in plans or [] if p.get("action") != "none")

@@ -1,0 +1,26 @@
+"""The filter plugin dce5.skoala.skoala: every filter there, plain inputs,
+and the fleet's problems."""
+from ansible_collections.dce5.skoala.plugins.module_utils import versions
+from ansible_collections.dce5.skoala.plugins.filter.skoala import FilterModule, fleet_problems
+
+
+def test_fleet_problems_filter_lists_refusals_and_mismatch():
+    problems = fleet_problems({"dce-global": [versions.plan("skoala", "0.18.0", "0.28.1")],
+                               "dce-worker-2": [versions.plan("skoala-init", "0.28.1", "0.19.2")]})
+    assert any("must end at one version" in x for x in problems)
+    assert any(x.startswith("dce-worker-2/skoala-init: ") and "downgrade" in x for x in problems)
+
+
+def test_filter_module_exposes_every_filter():
+    names = set(FilterModule().filters())
+    assert {"release_summary", "release_summaries", "chart_versions", "kubeconfig_summary", "input_problems",
+            "fleet_table", "fleet_problems", "unready_pods", "with_warnings", "one_per_machine", "fleet_changes",
+            "set_values", "expected_images"} <= names
+
+
+def test_filters_accept_mapping_like_inputs():
+    from collections import UserDict
+    summary = FilterModule().filters()["release_summary"]
+    lazy = UserDict({"status": UserDict({"chart": "skoala-0.19.2", "status": "deployed", "revision": "1",
+                                         "values": UserDict({"hive": UserDict({"image": UserDict({"tag": "v1"})})})})})
+    assert summary(lazy, "skoala")["image_tags"] == {"hive.image.tag": "v1"}

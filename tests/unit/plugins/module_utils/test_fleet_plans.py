@@ -1,0 +1,52 @@
+"""The fleet's plans: the table preflight shows, refusals, warnings, changes."""
+from ansible_collections.dce5.skoala.plugins.module_utils import fleet_plans, versions
+
+
+def plans():
+    return {
+        "dce-worker-1": [versions.plan("skoala-init", "0.24.2", "0.28.1")],
+        "dce-global": [versions.plan("skoala", "0.18.0", "0.28.1")],
+        "dce-worker-2": [versions.plan("skoala-init", "0.28.1", "0.28.1", status="deployed")],
+    }
+
+
+def test_fleet_table_control_plane_first_and_steps():
+    lines = fleet_plans.fleet_table(plans())
+    assert lines[0].split() == ["CLUSTER", "COMPONENT", "CURRENT", "TARGET", "ACTION", "STEPS", "WARNINGS"]
+    assert set(lines[1]) <= {"-", " "}
+    assert lines[2].split()[:6] == ["dce-global", "skoala", "0.18.0", "0.28.1", "upgrade", "db_upgrade"]
+    assert lines[3].split()[:6] == ["dce-worker-1", "skoala-init", "0.24.2", "0.28.1", "upgrade", "delete_jobs"]
+    assert lines[4].split()[:6] == ["dce-worker-2", "skoala-init", "0.28.1", "0.28.1", "none", "-"]
+    # columns line up
+    assert len({line.index("skoala") for line in lines[2:]}) == 1
+
+
+def test_fleet_table_crd_step_labels():
+    lines = fleet_plans.fleet_table({"w": [versions.plan("skoala-init", "0.28.1", "0.52.1")]})
+    # the vendor's order: the Jobs before the chart, the CRD files after it, by boundary
+    assert "delete_jobs, apply_crds(gateway-api.yaml), apply_crds(contour.yaml), apply_crds(higress.gen.yaml)" \
+        in lines[2]
+
+
+def test_with_warnings_does_not_mutate():
+    original = [versions.plan("skoala", "0.19.2", "0.28.1")]
+    out = fleet_plans.with_warnings(original, ["insight-agent not found"])
+    assert out[0]["warnings"] == ["insight-agent not found"] and original[0]["warnings"] == []
+
+
+def test_fleet_changes_counts_releases_that_change():
+    plans = {"g": [{"action": "upgrade"}], "w1": [{"action": "none"}], "w2": [{"action": "recover"}], "w3": []}
+    assert fleet_plans.fleet_changes(plans) == 2
+    assert fleet_plans.fleet_changes({"g": [{"action": "none"}]}) == 0
+    assert fleet_plans.fleet_changes({}) == 0
+
+
+def test_clusters_in_order_control_plane_first_then_by_name():
+    assert fleet_plans.clusters_in_order(plans()) == ["dce-global", "dce-worker-1", "dce-worker-2"]
+    assert fleet_plans.clusters_in_order({"b": [], "a": []}) == ["a", "b"]
+
+
+def test_refusals_name_cluster_and_release():
+    p = dict(plans(), **{"dce-worker-3": [versions.plan("skoala-init", "0.28.1", "0.19.2")]})
+    refused = fleet_plans.refusals(p)
+    assert len(refused) == 1 and refused[0].startswith("dce-worker-3/skoala-init: ") and "downgrade" in refused[0]

@@ -1,0 +1,25 @@
+"""The machines helm runs on: one host per machine sets up Helm's repositories."""
+from ansible_collections.dce5.skoala.plugins.module_utils import machines
+
+
+def test_local_hosts_share_one_machine():
+    hv = {"a": {"ansible_connection": "local"}, "b": {"ansible_connection": "local"}}
+    assert machines.one_per_machine(["a", "b"], hv) == ["a"]
+
+
+def test_remote_hosts_are_told_apart_by_address_user_and_port():
+    hv = {
+        "a": {"ansible_host": "jump1"},
+        "b": {"ansible_host": "jump1"},
+        "c": {"ansible_host": "jump1", "ansible_user": "ops"},
+        "d": {"ansible_host": "jump1", "ansible_port": 2222},
+        "e": {},
+        "f": {"ansible_connection": "local"},
+    }
+    assert machines.one_per_machine(["a", "b", "c", "d", "e", "f"], hv) == ["a", "c", "d", "e", "f"]
+
+
+def test_one_per_machine_keeps_order_and_handles_no_hosts():
+    hv = {"w2": {}, "w1": {}}
+    assert machines.one_per_machine(["w2", "w1"], hv) == ["w2", "w1"]
+    assert machines.one_per_machine([], hv) == []

@@ -1,0 +1,51 @@
+"""Helm releases without their values, and the versions a chart repository offers."""
+from ansible_collections.dce5.skoala.plugins.module_utils import releases
+
+DSN = "skoala:p@ss:w&rd=%x@tcp(mysql:3306)/skoala?charset=utf8"
+
+
+def helm_info(chart, status="deployed", revision=3, values=None):
+    return {"status": {"chart": chart, "status": status, "revision": str(revision), "app_version": "x",
+                       "values": values or {}}}
+
+
+def test_release_summary_keeps_tags_drops_values():
+    values = {"hive": {"image": {"tag": "v0.19.2"}, "configMap": {"database": [{"dsn": DSN}]}},
+              "sesame": {"image": {"tag": "v0.19.2"}}, "ui": {"image": {"tag": "v0.18.0"}}}
+    summary = releases.release_summary(helm_info("skoala-0.19.2", values=values), "skoala")
+    assert summary == {"installed": True, "chart": "skoala-0.19.2", "version": "0.19.2", "status": "deployed",
+                       "revision": 3, "app_version": "x",
+                       "image_tags": {"hive.image.tag": "v0.19.2", "sesame.image.tag": "v0.19.2",
+                                      "ui.image.tag": "v0.18.0"}}
+    assert "p@ss" not in repr(summary)
+
+
+def test_release_summary_skoala_init_tags_including_seata():
+    values = {n: {"image": {"tag": "v0.28.1"}} for n in
+              ("skoala-agent", "nacos-operator", "sentinel-operator", "seata-operator")}
+    summary = releases.release_summary(helm_info("skoala-init-0.28.1", values=values), "skoala-init")
+    assert len(summary["image_tags"]) == 4
+
+
+def test_release_summary_absent_release():
+    summary = releases.release_summary({"status": None}, "skoala")
+    assert summary["installed"] is False and summary["chart"] == "" and summary["version"] is None
+
+
+def test_release_summary_pending_state_kept():
+    summary = releases.release_summary(helm_info("skoala-init-0.19.2", status="pending-upgrade"), "skoala-init")
+    assert summary["status"] == "pending-upgrade"
+
+
+def test_release_summaries_by_loop_item():
+    results = [dict(helm_info("skoala-0.19.2"), item="skoala"), {"status": None, "item": "skoala-init"}]
+    out = releases.release_summaries(results)
+    assert out["skoala"]["version"] == "0.19.2" and out["skoala-init"]["installed"] is False
+
+
+def test_chart_versions_from_index():
+    index = {"entries": {"skoala": [{"version": "0.28.1"}, {"version": "0.19.2"}], "other": [{"version": "9"}]}}
+    assert releases.chart_versions(index, "skoala") == ["0.28.1", "0.19.2"]
+    assert releases.chart_versions(index, "skoala-init") == []
+    assert releases.chart_versions("not a dict", "skoala") == []
+    assert releases.chart_versions({"entries": None}, "skoala") == []
