@@ -327,7 +327,8 @@ def decide(cluster, release, component, namespace, directory, found, history, un
     problems = list(found.get("problems") or [])
     if backup is None and not problems:
         problems.append(
-            "%s: no backup of release %s in %s%s; set skoala_backup_dir to the directory upgrade.yml wrote its "
+            "%s: no backup of release %s in %s%s; set skoala_backup_dir to the directory upgrade.yml "
+            "(or the role dce5.skoala.backup_values) wrote its "
             "backups to (it holds one directory per cluster), or leave this cluster out with --limit '!%s' "
             "(upgrade.yml backs up only releases it changes)."
             % (cluster, release, directory, "" if found.get("exists", True) else " (no such directory)", cluster))

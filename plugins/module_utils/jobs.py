@@ -22,7 +22,7 @@ else:
     YAML_IMPORT_ERROR = None
 
 from ansible_collections.dce5.skoala.plugins.module_utils import secrets
-from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBE_ARGS
+from ansible_collections.dce5.skoala.plugins.module_utils.kube import CONNECTION_ARGS
 
 MANAGED_BY = "dce5.skoala"
 LABEL_COMPONENT = "dce5.skoala/component"
@@ -36,7 +36,7 @@ MASK = secrets.MASK
 
 # The module's arguments; its action plugin checks a task against them too.
 ARGUMENT_SPEC = dict(
-    KUBE_ARGS,
+    CONNECTION_ARGS,
     namespace=dict(type="str", default="skoala-system"),
     name=dict(type="str", default=DEFAULT_NAME),
     sweet=dict(type="dict", default={}, options=dict(

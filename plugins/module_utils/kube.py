@@ -22,8 +22,10 @@ except ImportError:
         status = None
 
 
-KUBE_ARGS = dict(
-    kubeconfig=dict(type="path"),
+# The connection options of every module that reads or changes one cluster,
+# documented once in the doc fragment dce5.skoala.cluster_connection.
+CONNECTION_ARGS = dict(
+    kubeconfig=dict(type="path", required=True, no_log=False),
     context=dict(type="str"),
 )
 

@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.dce5.skoala.plugins.module_utils.kube import CONNECTION_ARGS
+
 
 def workload_ready(obj):
     """(ready, why) for one Deployment or StatefulSet."""
@@ -111,9 +113,8 @@ def unready_pods(pods):
 
 # Arguments of dce5.skoala.wait_ready (an action plugin; its module file is documentation).
 WAIT_READY_ARGUMENT_SPEC = dict(
+    CONNECTION_ARGS,
     namespace=dict(type="str", required=True),
-    kubeconfig=dict(type="str"),
-    context=dict(type="str"),
     kinds=dict(type="list", elements="str", default=["Deployment", "StatefulSet"]),
     timeout=dict(type="int", default=300),
     interval=dict(type="float", default=2.0),

@@ -172,7 +172,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.dce5.skoala.plugins.module_utils import backup, kubeconfig
 from ansible_collections.dce5.skoala.plugins.module_utils.kube import (
-    KUBERNETES_IMPORT_ERROR, client, api_client)
+    CONNECTION_ARGS, KUBERNETES_IMPORT_ERROR, client, api_client)
 
 
 def read_directory(directory):
@@ -212,13 +212,12 @@ def read_history(p):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            CONNECTION_ARGS,
             cluster=dict(type="str", required=True),
             component=dict(type="str", required=True, choices=["skoala", "skoala-init"]),
             release=dict(type="str"),
             namespace=dict(type="str", default="skoala-system"),
             backup_dir=dict(type="path", required=True),
-            kubeconfig=dict(type="path", required=True, no_log=False),
-            context=dict(type="str"),
         ),
         supports_check_mode=True,
     )

@@ -99,7 +99,7 @@ unfinished:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.dce5.skoala.plugins.module_utils import kubeconfig, unfinished, workloads
 from ansible_collections.dce5.skoala.plugins.module_utils.kube import (
-    KUBERNETES_IMPORT_ERROR, ApiException, client, api_client)
+    CONNECTION_ARGS, KUBERNETES_IMPORT_ERROR, ApiException, client, api_client)
 
 
 def read_kubeconfig(module, cluster, path, context):
@@ -113,9 +113,8 @@ def read_kubeconfig(module, cluster, path, context):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            CONNECTION_ARGS,
             cluster=dict(type="str", required=True),
-            kubeconfig=dict(type="path", required=True, no_log=False),
-            context=dict(type="str"),
             namespace=dict(type="str", default="skoala-system"),
             mysql=dict(type="dict"),
             pods=dict(type="bool", default=False),

@@ -29,13 +29,9 @@ description:
   - An action plugin of the same name prints progress while it waits.
 author:
   - dce5.skoala contributors (@dce5-skoala)
+extends_documentation_fragment:
+  - dce5.skoala.cluster_connection
 options:
-  kubeconfig:
-    description: Path of the control-plane cluster's kubeconfig.
-    type: path
-  context:
-    description: Context in the kubeconfig.
-    type: str
   namespace:
     description: Namespace of the Job (created if missing).
     type: str

@@ -21,17 +21,13 @@ description:
   - This is an action plugin; the documentation lives here.
 author:
   - dce5.skoala contributors (@dce5-skoala)
+extends_documentation_fragment:
+  - dce5.skoala.cluster_connection
 options:
   namespace:
     description: Namespace to watch.
     type: str
     required: true
-  kubeconfig:
-    description: Path of the kubeconfig.
-    type: str
-  context:
-    description: Context in the kubeconfig.
-    type: str
   kinds:
     description: Kinds of workload to wait for (group C(apps/v1)).
     type: list

@@ -19,6 +19,8 @@ description:
   - Read-only.
 author:
   - dce5.skoala contributors (@dce5-skoala)
+extends_documentation_fragment:
+  - dce5.skoala.cluster_connection
 options:
   namespace:
     description: The namespace.
@@ -30,12 +32,6 @@ options:
     elements: str
     choices: [Deployment, StatefulSet]
     default: [Deployment, StatefulSet]
-  kubeconfig:
-    description: Path of the cluster's kubeconfig.
-    type: path
-  context:
-    description: Context in the kubeconfig.
-    type: str
 requirements:
   - kubernetes (Python)
 """
@@ -58,7 +54,7 @@ resources:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.dce5.skoala.plugins.module_utils.kube import (
-    KUBERNETES_IMPORT_ERROR, ApiException, client, api_client)
+    CONNECTION_ARGS, KUBERNETES_IMPORT_ERROR, ApiException, client, api_client)
 
 LISTS = {"Deployment": "list_namespaced_deployment", "StatefulSet": "list_namespaced_stateful_set"}
 
@@ -66,10 +62,9 @@ LISTS = {"Deployment": "list_namespaced_deployment", "StatefulSet": "list_namesp
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            CONNECTION_ARGS,
             namespace=dict(type="str", required=True),
             kinds=dict(type="list", elements="str", choices=list(LISTS), default=list(LISTS)),
-            kubeconfig=dict(type="path", no_log=False),
-            context=dict(type="str"),
         ),
         supports_check_mode=True,
     )

@@ -4,6 +4,8 @@ measuring tool, not a test; nothing runs it but a person):
 (a) the longest templated strings (Jinja) in set_fact values and in msg /
     fail_msg under roles/ and playbooks/: the characters of the string value
     as YAML gives it (a folded or literal block counts whole), top 10;
+(a2) the longest single Jinja expressions (``{{ ... }}`` or ``{% ... %}``,
+    white space folded) in the same strings, top 10;
 (b) how many lines under roles/ match ``^\\s*kubeconfig:``;
 (c) the line count of each file in plugins/module_utils, largest first.
 
@@ -22,6 +24,7 @@ import yaml
 SET_FACT = ("set_fact", "ansible.builtin.set_fact", "ansible.legacy.set_fact")
 MESSAGE_KEYS = ("msg", "fail_msg")
 JINJA = ("{{", "{%")
+EXPRESSION = re.compile(r"{{.*?}}|{%.*?%}", re.S)
 KUBECONFIG_LINE = re.compile(r"^\s*kubeconfig:")
 TOP = 10
 
@@ -74,7 +77,7 @@ def measured(node):
                 yield from measured(v)
 
 
-def longest_jinja(root):
+def longest_jinja(root, whole=True):
     found, unread = [], []
     for path in files_under(root, "roles", (".yml", ".yaml")) + files_under(root, "playbooks", (".yml", ".yaml")):
         rel = os.path.relpath(path, root)
@@ -85,9 +88,17 @@ def longest_jinja(root):
             unread.append("%s (%s)" % (rel, type(exc).__name__))
             continue
         for doc in docs:
-            found += [(len(value), "%s:%d" % (rel, line), key) for key, line, value in measured(doc)]
+            for key, line, value in measured(doc):
+                parts = [value] if whole else [" ".join(e.split()) for e in EXPRESSION.findall(value)]
+                found += [(len(part), "%s:%d" % (rel, line), key) for part in parts]
     found.sort(key=lambda f: (-f[0], f[1]))
     return found, unread
+
+
+def longest_expressions(root):
+    """(length, where, key) of every Jinja expression in the measured strings."""
+    found, _ = longest_jinja(root, whole=False)
+    return found
 
 
 def kubeconfig_lines(root):
@@ -119,6 +130,10 @@ def main(argv):
         print("  %5d  %s  %s" % (length, where, key))
     for rel in unread:
         print("  not read: %s" % rel)
+    expressions = longest_expressions(root)
+    print("\n(a2) longest single Jinja expressions in those strings (%d found; top %d):" % (len(expressions), TOP))
+    for length, where, key in expressions[:TOP]:
+        print("  %5d  %s  %s" % (length, where, key))
     print("\n(b) lines under roles/ matching ^\\s*kubeconfig: %d" % kubeconfig_lines(root))
     counts = module_utils_lines(root)
     print("\n(c) lines of each file in plugins/module_utils, largest first (%d files, %d lines):"

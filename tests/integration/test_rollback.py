@@ -153,7 +153,7 @@ def test_empty_backup_dir_refused(upgraded, tmp_path):
         release = fleet.component(cluster)
         assert messages[cluster] == (
             "%s: no backup of release %s in %s/%s (no such directory); set skoala_backup_dir to the directory "
-            "upgrade.yml wrote its backups to (it holds one directory per cluster), or leave this cluster out "
+            "upgrade.yml (or the role dce5.skoala.backup_values) wrote its backups to (it holds one directory per cluster), or leave this cluster out "
             "with --limit '!%s' (upgrade.yml backs up only releases it changes)."
             % (cluster, release, empty, cluster, cluster)), messages
     print("\n%s: %s" % (fleet.control_plane, messages[fleet.control_plane]))

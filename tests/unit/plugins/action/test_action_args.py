@@ -60,12 +60,21 @@ def test_wait_ready_action_needs_a_namespace():
 
 
 def test_db_upgrade_job_action_runs_the_module_without_wait():
-    plugin = action(db_upgrade_job, {"job_manifest": "/tmp/job.yaml", "wait": False})
+    plugin = action(db_upgrade_job, {"kubeconfig": "/k/global.yaml", "job_manifest": "/tmp/job.yaml", "wait": False})
     plugin._execute_module = MagicMock(return_value={"changed": True, "state": "running"})
     result = plugin.run(task_vars={"inventory_hostname": "c1"})
     assert result["changed"] is True
     sent = plugin._execute_module.call_args.kwargs["module_args"]
-    assert sent == {"job_manifest": "/tmp/job.yaml", "state": "present", "wait": False}
+    assert sent == {"kubeconfig": "/k/global.yaml", "job_manifest": "/tmp/job.yaml", "state": "present", "wait": False}
+
+
+def test_cluster_modules_need_a_kubeconfig():
+    """Every module that talks to one cluster takes the connection options of
+    the doc fragment cluster_connection: a kubeconfig is required."""
+    plugin = action(db_upgrade_job, {"job_manifest": "/tmp/job.yaml"})
+    with pytest.raises(AnsibleActionFail, match="missing required arguments: kubeconfig"):
+        plugin.run(task_vars={"inventory_hostname": "c1"})
+    assert workloads.WAIT_READY_ARGUMENT_SPEC["kubeconfig"]["required"] is True
 
 
 def test_specs_are_shared_with_the_modules():

@@ -379,7 +379,7 @@ def test_decide_no_backup():
     out = decide(backup.newest_backup("dce-global", "skoala-init", DIR, {}, []), UPGRADED)
     assert out["problem"] == (
         "dce-global: no backup of release skoala-init in %s; set skoala_backup_dir to the directory upgrade.yml "
-        "wrote its backups to (it holds one directory per cluster), or leave this cluster out with "
+        "(or the role dce5.skoala.backup_values) wrote its backups to (it holds one directory per cluster), or leave this cluster out with "
         "--limit '!dce-global' (upgrade.yml backs up only releases it changes)." % DIR)
     assert out["rollback"]["revision"] is None and out["rollback"]["backup"] == "-"
     missing = decide(backup.newest_backup("dce-global", "skoala-init", DIR, {}, [], exists=False), UPGRADED)
