@@ -50,6 +50,7 @@ FILTERS = {
     "unready_pods": workloads.unready_pods,
     "with_warnings": fleet_plans.with_warnings,
     "one_per_machine": machines.one_per_machine,
+    "same_machine": machines.same_machine,
     "fleet_changes": fleet_plans.fleet_changes,
     "secrets_in": secrets.secrets_in,
     "redact": secrets.redact,

@@ -22,9 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import datetime
-import gzip
 import json
 import re
 
@@ -33,7 +31,7 @@ try:
 except ImportError:  # the controller always has it (ansible-core); targets that run kubernetes.core too
     yaml = None
 
-from ansible_collections.dce5.skoala.plugins.module_utils import plain_text, versions
+from ansible_collections.dce5.skoala.plugins.module_utils import plain_text, releases, versions
 from ansible_collections.dce5.skoala.plugins.module_utils.secrets import mask_dsn_passwords
 
 VALUES_SUFFIX = ".values.yaml"
@@ -254,15 +252,6 @@ def newest_backup(cluster, release, directory, metas, names, exists=True):
 
 # --- Helm's history, from its release Secrets --------------------------------
 
-def decode_release(payload):
-    """Helm's release record from the ``release`` field of its Secret as the
-    API returns it: base64 (the Secret's encoding) of base64 of gzipped JSON."""
-    raw = base64.b64decode(base64.b64decode(payload))
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    return json.loads(raw.decode("utf-8"))
-
-
 def history_entry(secret):
     """revision, chart (name-version) and status of one Helm release Secret;
     the values and manifest in it are dropped here."""
@@ -270,7 +259,7 @@ def history_entry(secret):
     entry = {"revision": int(labels["version"]) if str(labels.get("version", "")).isdigit() else None,
              "chart": None, "status": labels.get("status")}
     try:
-        record = decode_release(((secret.get("data") or {}).get("release")) or "")
+        record = releases.decode_release(((secret.get("data") or {}).get("release")) or "")
     except (ValueError, TypeError, OSError, EOFError, UnicodeDecodeError):
         return entry
     chart = ((record.get("chart") or {}).get("metadata") or {})

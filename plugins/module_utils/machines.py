@@ -32,3 +32,10 @@ def one_per_machine(hosts, all_host_vars):
             seen.add(key)
             chosen.append(host)
     return chosen
+
+
+def same_machine(hosts, host, all_host_vars):
+    """The hosts of ``hosts`` reached from the same machine as ``host``, in
+    order (``host`` among them): one process there can read them all."""
+    key = helm_machine(host, all_host_vars[host])
+    return [h for h in hosts if helm_machine(h, all_host_vars[h]) == key]

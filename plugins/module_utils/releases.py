@@ -2,8 +2,9 @@
 # Copyright: dce5.skoala contributors
 # Apache License 2.0 (see LICENSE)
 """Helm releases and chart repositories as plain data: a release as
-kubernetes.core.helm_info reads it, without its (secret) values, and the
-versions a chart repository offers.
+kubernetes.core.helm_info reads it, or as Helm stores it in its release
+Secrets, without its (secret) values; and the versions a chart repository
+offers.
 
 Pure functions; the filter plugin ``dce5.skoala.skoala`` exposes them to roles.
 """
@@ -11,6 +12,10 @@ Pure functions; the filter plugin ``dce5.skoala.skoala`` exposes them to roles.
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import base64
+import gzip
+import json
 
 from ansible_collections.dce5.skoala.plugins.module_utils import versions
 
@@ -59,3 +64,55 @@ def chart_versions(index, chart):
         return []
     entries = (index.get("entries") or {}).get(chart) or []
     return [str(e.get("version")) for e in entries if isinstance(e, dict) and e.get("version") is not None]
+
+
+# --- Helm's own records: the release Secrets (driver "secret", Helm 3) ------
+
+def decode_release(payload):
+    """Helm's release record from the ``release`` field of its Secret as the
+    API returns it: base64 (the Secret's encoding) of base64 of gzipped JSON."""
+    raw = base64.b64decode(base64.b64decode(payload))
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    return json.loads(raw.decode("utf-8"))
+
+
+def coalesce_values(defaults, overrides):
+    """The chart's values with the release's own over them, as ``helm get
+    values --all`` computes them: maps merge key by key, anything else is
+    replaced, and a null override removes the key."""
+    if not isinstance(defaults, dict) or not isinstance(overrides, dict):
+        return overrides if overrides is not None else defaults
+    merged = dict(defaults)
+    for key, value in overrides.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = coalesce_values(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _revision(secret):
+    version = str((((secret.get("metadata") or {}).get("labels")) or {}).get("version", ""))
+    return int(version) if version.isdigit() else -1
+
+
+def latest_release(secrets):
+    """What kubernetes.core.helm_info (release_state all, get_all_values)
+    returns for a release, from its Secrets: Helm's newest revision whatever
+    its state, with the computed values. {} when there is none."""
+    secrets = [s for s in secrets or [] if _revision(s) >= 0]
+    if not secrets:
+        return {}
+    record = decode_release(((max(secrets, key=_revision).get("data") or {}).get("release")) or "")
+    chart = record.get("chart") or {}
+    meta = chart.get("metadata") or {}
+    return {"status": {
+        "chart": "%s-%s" % (meta.get("name"), meta.get("version")),
+        "status": (record.get("info") or {}).get("status"),
+        "revision": record.get("version"),
+        "app_version": meta.get("appVersion"),
+        "values": coalesce_values(chart.get("values") or {}, record.get("config") or {}),
+    }}

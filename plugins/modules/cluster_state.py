@@ -19,10 +19,13 @@ description:
     answers; reads the MySQL StatefulSet skoala keeps its data in, the pods
     of the release namespace, and whether an insight-agent release exists
     (from Helm's release Secrets).
-  - One call instead of a C(stat), a C(slurp) and up to four
-    M(kubernetes.core.k8s_info) calls per cluster, which is most of the time
-    of a run that has nothing to upgrade. Helm releases themselves are still
-    read with M(kubernetes.core.helm_info).
+  - Reads the skoala releases named in O(releases) as Helm keeps them, in
+    its release Secrets (the newest revision whatever its state, and the
+    computed values, as M(kubernetes.core.helm_info) with C(release_state=all)
+    and C(get_all_values=true) would), summarised without their values.
+  - One call instead of a C(stat), a C(slurp), up to four
+    M(kubernetes.core.k8s_info) calls and a C(helm) process per release.
+    M(dce5.skoala.fleet_state) reads many clusters in one call.
   - Changes nothing, in any mode.
 author:
   - dce5.skoala contributors (@dce5-skoala)
@@ -53,6 +56,11 @@ options:
         (ConfigMaps labelled C(dce5.skoala/unfinished-upgrade) in O(namespace)).
     type: bool
     default: false
+  releases:
+    description: The releases to read from Helm's release Secrets in O(namespace), by name.
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -62,6 +70,7 @@ EXAMPLES = r"""
     kubeconfig: "{{ skoala_kubeconfig }}"
     mysql: {namespace: mcamel-system, name: mcamel-common-mysql-cluster-mysql}
     pods: true
+    releases: [skoala]
   register: skoala_cluster
 """
 
@@ -94,82 +103,36 @@ unfinished:
   returned: success
   type: dict
   sample: {skoala-init: {from: 0.28.1, target: 0.37.0}}
+releases:
+  description:
+    - Release name to its summary, values left out. C(installed) false and the rest empty when Helm has no
+      record of it.
+  returned: success
+  type: dict
+  sample:
+    skoala:
+      installed: true
+      chart: skoala-0.19.2
+      version: 0.19.2
+      status: deployed
+      revision: 3
+      app_version: 0.19.2
+      image_tags: {hive.image.tag: v0.19.2}
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.dce5.skoala.plugins.module_utils import kubeconfig, unfinished, workloads
-from ansible_collections.dce5.skoala.plugins.module_utils.kube import (
-    CONNECTION_ARGS, KUBERNETES_IMPORT_ERROR, ApiException, client, api_client)
+from ansible.module_utils.basic import AnsibleModule
 
-
-def read_kubeconfig(module, cluster, path, context):
-    summary, problem = kubeconfig.read_file(path, context)
-    if problem:
-        extra = {"kubeconfig": summary} if summary else {}  # no summary of a file that could not be read
-        module.fail_json(msg="%s: %s" % (cluster, problem), **extra)
-    return summary
+from ansible_collections.dce5.skoala.plugins.module_utils import cluster_read, kube
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            CONNECTION_ARGS,
-            cluster=dict(type="str", required=True),
-            namespace=dict(type="str", default="skoala-system"),
-            mysql=dict(type="dict"),
-            pods=dict(type="bool", default=False),
-            insight=dict(type="dict"),
-            unfinished=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
-    p = module.params
-    summary = read_kubeconfig(module, p["cluster"], p["kubeconfig"], p["context"])
-    if KUBERNETES_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
-    result = dict(changed=False, kubeconfig=summary, mysql={}, unready_pods=[], insight_found=None, unfinished={})
-    try:
-        api = api_client(p["kubeconfig"], p["context"])
-        core = client.CoreV1Api(api)
-        try:
-            core.read_namespace(p["namespace"], _request_timeout=30)
-            result["namespace_exists"] = True
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-            result["namespace_exists"] = False
-    except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg=kubeconfig.unreachable_message(p["cluster"], summary, p["kubeconfig"], exc), kubeconfig=summary)
-
-    try:
-        if p["mysql"]:
-            result["mysql"] = read_statefulset(api, p["mysql"]["namespace"], p["mysql"]["name"])
-        if p["pods"] and result["namespace_exists"]:
-            pods = core.list_namespaced_pod(p["namespace"], _request_timeout=30)
-            result["unready_pods"] = workloads.unready_pods(api.sanitize_for_serialization(pods).get("items"))
-        if p["insight"]:
-            found = core.list_namespaced_secret(
-                p["insight"]["namespace"], label_selector="owner=helm,name=%s" % p["insight"]["release"], limit=1,
-                _request_timeout=30)
-            result["insight_found"] = bool(found.items)
-        if p["unfinished"] and result["namespace_exists"]:
-            records = core.list_namespaced_config_map(
-                p["namespace"], label_selector=unfinished.LABEL + "=true", _request_timeout=30)
-            result["unfinished"] = unfinished.read_records(api.sanitize_for_serialization(records).get("items"))
-    except ApiException as exc:
-        module.fail_json(msg="%s: reading the cluster failed: %s %s" % (p["cluster"], exc.status, exc.reason),
-                         kubeconfig=summary)
-    module.exit_json(**result)
-
-
-def read_statefulset(api, namespace, name):
-    try:
-        sts = client.AppsV1Api(api).read_namespaced_stateful_set(name, namespace, _request_timeout=30)
-    except ApiException as exc:
-        if exc.status == 404:
-            return {"found": False, "ready": 0, "replicas": 0}
-        raise
-    return workloads.statefulset_readiness(api.sanitize_for_serialization(sts))
+    module = AnsibleModule(argument_spec=cluster_read.REQUEST_OPTIONS, supports_check_mode=True)
+    result = cluster_read.read_cluster(module.params, kube)
+    problem = result.pop("problem")
+    if problem:
+        extra = {"kubeconfig": result["kubeconfig"]} if result["kubeconfig"] else {}
+        module.fail_json(msg=problem, **extra)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

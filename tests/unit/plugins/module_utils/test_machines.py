@@ -23,3 +23,14 @@ def test_one_per_machine_keeps_order_and_handles_no_hosts():
     hv = {"w2": {}, "w1": {}}
     assert machines.one_per_machine(["w2", "w1"], hv) == ["w2", "w1"]
     assert machines.one_per_machine([], hv) == []
+
+
+def test_same_machine_reads_the_clusters_one_process_can_reach():
+    hv = {"g": {"ansible_connection": "local"}, "w1": {"ansible_connection": "local"},
+          "w2": {"ansible_host": "jump1"}, "w3": {"ansible_host": "jump1"}, "w4": {"ansible_host": "jump2"}}
+    hosts = ["g", "w1", "w2", "w3", "w4"]
+    assert machines.same_machine(hosts, "w1", hv) == ["g", "w1"]
+    assert machines.same_machine(hosts, "w3", hv) == ["w2", "w3"]
+    assert machines.same_machine(hosts, "w4", hv) == ["w4"]
+    # the first of each group is the one that reads them: one_per_machine's choice
+    assert {machines.same_machine(hosts, h, hv)[0] for h in hosts} == set(machines.one_per_machine(hosts, hv))

@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright: dce5.skoala contributors
+# Apache License 2.0 (see LICENSE)
+"""What preflight reads of a cluster, read-only: the kubeconfig (without its
+credentials), whether the API server answers, the MySQL StatefulSet, pods
+that are not ready, insight-agent, the records of unfinished upgrades, and
+the skoala releases as Helm keeps them (its release Secrets: the same
+record ``helm status`` and ``helm get values --all`` read, without a helm
+process per release).
+
+``read_fleet`` reads many clusters at once, a thread each up to a bound:
+one process for the whole fleet instead of a few per cluster. A cluster's
+problem (bad kubeconfig, API server down) is its result, never an exception.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.dce5.skoala.plugins.module_utils import kubeconfig, releases, unfinished, workloads
+from ansible_collections.dce5.skoala.plugins.module_utils.kube import CONNECTION_ARGS
+
+TIMEOUT = 30
+
+# What to read of one cluster: the options of dce5.skoala.cluster_state, and
+# the entries of dce5.skoala.fleet_state's clusters.
+REQUEST_OPTIONS = dict(
+    CONNECTION_ARGS,
+    cluster=dict(type="str", required=True),
+    namespace=dict(type="str", default="skoala-system"),
+    mysql=dict(type="dict"),
+    pods=dict(type="bool", default=False),
+    insight=dict(type="dict"),
+    unfinished=dict(type="bool", default=False),
+    releases=dict(type="list", elements="str", default=[]),
+)
+
+
+def empty_result(summary=None):
+    return {"kubeconfig": summary, "problem": None, "namespace_exists": None, "mysql": {}, "unready_pods": [],
+            "insight_found": None, "unfinished": {}, "releases": {}}
+
+
+def read_cluster(request, kube):
+    """The result for one request (a dict of REQUEST_OPTIONS). ``kube`` is
+    module_utils.kube, passed in so that tests can give another."""
+    summary, problem = kubeconfig.read_file(request["kubeconfig"], request.get("context"))
+    result = empty_result(summary)
+    if problem:
+        result["problem"] = "%s: %s" % (request["cluster"], problem)
+        return result
+    if kube.KUBERNETES_IMPORT_ERROR:
+        result["problem"] = "%s: the Python package kubernetes is missing where the modules run" % request["cluster"]
+        return result
+    namespace = request.get("namespace") or "skoala-system"
+    try:
+        api = kube.api_client(request["kubeconfig"], request.get("context"))
+        core = kube.client.CoreV1Api(api)
+        try:
+            core.read_namespace(namespace, _request_timeout=TIMEOUT)
+            result["namespace_exists"] = True
+        except kube.ApiException as exc:
+            if exc.status != 404:
+                raise
+            result["namespace_exists"] = False
+    except Exception as exc:  # pylint: disable=broad-except
+        result["problem"] = kubeconfig.unreachable_message(request["cluster"], summary, request["kubeconfig"], exc)
+        return result
+
+    def items(answer):
+        return api.sanitize_for_serialization(answer).get("items") or []
+
+    try:
+        if request.get("mysql"):
+            result["mysql"] = read_statefulset(kube, api, request["mysql"]["namespace"], request["mysql"]["name"])
+        if request.get("insight"):
+            found = core.list_namespaced_secret(
+                request["insight"]["namespace"], label_selector="owner=helm,name=%s" % request["insight"]["release"],
+                limit=1, _request_timeout=TIMEOUT)
+            result["insight_found"] = bool(found.items)
+        if result["namespace_exists"]:
+            if request.get("pods"):
+                pods = core.list_namespaced_pod(namespace, _request_timeout=TIMEOUT)
+                result["unready_pods"] = workloads.unready_pods(items(pods))
+            if request.get("unfinished"):
+                records = core.list_namespaced_config_map(
+                    namespace, label_selector=unfinished.LABEL + "=true", _request_timeout=TIMEOUT)
+                result["unfinished"] = unfinished.read_records(items(records))
+        for release in request.get("releases") or []:
+            found = []
+            if result["namespace_exists"]:
+                found = items(core.list_namespaced_secret(
+                    namespace, label_selector="owner=helm,name=%s" % release, _request_timeout=TIMEOUT))
+            result["releases"][release] = releases.release_summary(releases.latest_release(found), release)
+    except kube.ApiException as exc:
+        result["problem"] = "%s: reading the cluster failed: %s %s" % (request["cluster"], exc.status, exc.reason)
+    except (ValueError, TypeError, OSError, EOFError) as exc:
+        result["problem"] = "%s: a Helm release record in %s could not be read: %s" % (
+            request["cluster"], namespace, exc)
+    return result
+
+
+def read_statefulset(kube, api, namespace, name):
+    try:
+        sts = kube.client.AppsV1Api(api).read_namespaced_stateful_set(name, namespace, _request_timeout=TIMEOUT)
+    except kube.ApiException as exc:
+        if exc.status == 404:
+            return {"found": False, "ready": 0, "replicas": 0}
+        raise
+    return workloads.statefulset_readiness(api.sanitize_for_serialization(sts))
+
+
+def read_fleet(requests, kube, max_workers=8):
+    """cluster -> result of read_cluster, the clusters read in parallel."""
+    requests = list(requests or [])
+    if not requests:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(requests)))) as pool:
+        results = pool.map(lambda r: read_cluster(r, kube), requests)
+        return dict(zip([r["cluster"] for r in requests], results))

@@ -1,0 +1,92 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dce5.skoala contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: fleet_state
+short_description: Read what preflight needs to know of many clusters, read-only, in one call
+version_added: 0.1.0
+description:
+  - For each cluster of O(clusters), what M(dce5.skoala.cluster_state) reads of one, the clusters
+    read in parallel (up to O(max_workers) at a time) by one process.
+  - A cluster's problem (a kubeconfig that cannot be read, an API server that does not answer) is
+    returned as that cluster's C(problem), with the message M(dce5.skoala.cluster_state) fails with;
+    the module itself fails only on bad arguments.
+  - The preflight role runs it once per machine the clusters are reached from, instead of a few
+    tasks (each a process) per cluster.
+  - Changes nothing, in any mode.
+author:
+  - dce5.skoala contributors (@dce5-skoala)
+options:
+  clusters:
+    description:
+      - What to read of each cluster, with the options of M(dce5.skoala.cluster_state)
+        (C(cluster), C(kubeconfig), C(context), C(namespace), C(mysql), C(pods), C(insight),
+        C(unfinished), C(releases)).
+    type: list
+    elements: dict
+    required: true
+  max_workers:
+    description: How many clusters are read at the same time.
+    type: int
+    default: 8
+requirements:
+  - kubernetes (Python)
+"""
+
+EXAMPLES = r"""
+- name: Read two clusters at once
+  dce5.skoala.fleet_state:
+    clusters:
+      - {cluster: global, kubeconfig: ~/.kube/global.yaml, releases: [skoala], pods: true}
+      - {cluster: worker-a, kubeconfig: ~/.kube/a.yaml, releases: [skoala-init]}
+  register: skoala_fleet_read
+"""
+
+RETURN = r"""
+clusters:
+  description:
+    - Cluster name to what M(dce5.skoala.cluster_state) returns for it, plus C(problem)
+      (null, or the message that names the cluster and the fix).
+  returned: always
+  type: dict
+  sample:
+    worker-a:
+      problem: null
+      kubeconfig: {context: a, contexts: [a], server: "https://10.0.0.2:6443"}
+      namespace_exists: true
+      mysql: {}
+      unready_pods: []
+      insight_found: null
+      unfinished: {}
+      releases: {skoala-init: {installed: true, chart: skoala-init-0.19.2, version: 0.19.2, status: deployed,
+                               revision: 1, app_version: 0.19.2, image_tags: {}}}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dce5.skoala.plugins.module_utils import cluster_read, kube
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            clusters=dict(type="list", elements="dict", required=True, options=cluster_read.REQUEST_OPTIONS),
+            max_workers=dict(type="int", default=8),
+        ),
+        supports_check_mode=True,
+    )
+    if module.params["max_workers"] < 1:
+        module.fail_json(msg="max_workers must be at least 1, got %d" % module.params["max_workers"])
+    clusters = cluster_read.read_fleet(module.params["clusters"], kube, module.params["max_workers"])
+    module.exit_json(changed=False, clusters=clusters)
+
+
+if __name__ == "__main__":
+    main()
