@@ -12,8 +12,8 @@ import functools
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dce5.skoala.plugins.module_utils import (
-    backup, bundle, fleet_plans, images, input_checks, kubeconfig, lock, machines, releases, report, run_id, secrets,
-    unfinished, upgrade_failure, versions, workloads)
+    backup, bundle, chart_repo, fleet_plans, images, input_checks, kubeconfig, lock, machines, releases, report, run_id,
+    secrets, unfinished, upgrade_failure, versions, workloads)
 
 
 def fleet_problems(plans_by_host):
@@ -49,11 +49,13 @@ FILTERS = {
     "release_summaries": releases.release_summaries,
     "unready_pods": workloads.unready_pods,
     "with_warnings": fleet_plans.with_warnings,
+    "cluster_warnings": fleet_plans.cluster_warnings,
     "one_per_machine": machines.one_per_machine,
     "same_machine": machines.same_machine,
     "fleet_changes": fleet_plans.fleet_changes,
     "secrets_in": secrets.secrets_in,
     "redact": secrets.redact,
+    "strip_url_credentials": secrets.strip_url_credentials,
     "backup_files": backup.backup_files,
     "backup_private_files": backup.backup_private_files,
     "backup_index": backup.backup_index,
@@ -63,11 +65,13 @@ FILTERS = {
     "rollback_table": backup.rollback_table,
     "set_values": images.set_values,
     "expected_images": images.expected_images,
+    "node_cli": images.node_cli,
     "report_document": report.document,
     "report_table": report.table,
     "report_markdown": report.markdown,
     "report_files": report.files,
     "report_input": report.report_input,
+    "report_start": report.start_entry,
     "chart_versions": releases.chart_versions,
     "kubeconfig_summary": kubeconfig.kubeconfig_summary,
     "input_problems": input_checks.input_problems,
@@ -78,16 +82,21 @@ FILTERS = {
     "chart_ref": bundle.chart_ref,
     "target_ref": bundle.target_ref,
     "charts_syncer_config": bundle.charts_syncer_config,
+    "image_registry": bundle.image_registry,
     "chartrepo_upload_url": bundle.chartrepo_upload_url,
     "run_id": run_id.new_run_id,
     "unfinished_record": unfinished.configmap,
     "unfinished_record_name": unfinished.configmap_name,
     "needs_rollback": upgrade_failure.needs_rollback,
     "rollback_of": upgrade_failure.rollback_of,
-    "upgrade_failure": upgrade_failure.message,
+    "upgrade_failure": upgrade_failure.message_of,  # its many arguments by name, in one dict
     "lock_identity": lock.identity,
-    "lock_decision": lock.decide,
+    "lock_decision": lock.decision,  # its many arguments by name, in one dict
+    "lock_not_held": lock.not_held,
     "lock_releasable": lock.releasable,
+    "pending_plans": versions.pending_plans,
+    "repo_index_problem": chart_repo.index_problem,
+    "repo_refresh_failure": chart_repo.refresh_failure,
 }
 
 

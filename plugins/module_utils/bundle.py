@@ -238,6 +238,18 @@ def image_registry_value(registry, repository, source_refs):
     return prefix[:-len(namespace) - 1], None
 
 
+def image_registry(given, offline, registry, repository):
+    """The ``global.imageRegistry`` of an offline upgrade: the operator's
+    ``skoala_image_registry``, else the one the bundle's check found
+    (``offline``: what it kept, None without a bundle), else the one the
+    registry and repository give for the charts' own namespace."""
+    if given:
+        return given
+    if offline is not None:
+        return offline.get("image_registry")
+    return image_registry_value(registry, repository, [])[0]
+
+
 def rendered_images(manifests_text):
     """Image references in rendered manifests (``helm template`` output)."""
     found = re.findall(r"^\s*(?:-\s+)?image:\s*['\"]?([^'\"\s]+)['\"]?\s*$", manifests_text or "", re.M)

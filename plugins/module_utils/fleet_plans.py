@@ -2,8 +2,8 @@
 # Copyright: dce5.skoala contributors
 # Apache License 2.0 (see LICENSE)
 """The fleet's plans (cluster -> the upgrade_plan of each release): the
-table preflight shows, the refusals in it, the warnings added to a
-cluster's plans, and how many releases will change.
+table preflight shows, the refusals in it, the warnings about a cluster
+added to its plans, and how many releases will change.
 
 Pure functions; the filter plugin ``dce5.skoala.skoala`` exposes them to roles.
 """
@@ -54,6 +54,19 @@ def fleet_table(plans_by_host):
 def refusals(plans_by_host):
     return ["%s/%s: %s" % (host, p["component"], p["reason"])
             for host in sorted(plans_by_host) for p in plans_by_host[host] if p["action"] == "refuse"]
+
+
+def cluster_warnings(cluster, namespace, insight_namespace, insight_release):
+    """What preflight notes about a cluster (cluster_state's result) without
+    refusing it: pods not ready, and a missing insight-agent (only when it
+    was looked for: ``insight_found`` is then False, not None)."""
+    warnings = []
+    if cluster.get("unready_pods"):
+        warnings.append("pods not ready in %s: %s" % (namespace, ", ".join(cluster["unready_pods"])))
+    if cluster.get("insight_found") is False:
+        warnings.append("insight-agent not found (%s/%s): metrics and traces of skoala-init are skipped"
+                        % (insight_namespace, insight_release))
+    return warnings
 
 
 def with_warnings(plans, warnings):

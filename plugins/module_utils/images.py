@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: dce5.skoala contributors
 # Apache License 2.0 (see LICENSE)
-"""A plan's image tags as Helm ``--set`` values, and the tag each workload
-must then run (what verify checks).
+"""A plan's image tags as Helm ``--set`` values, the tag each workload
+must then run (what verify checks), and the command that loads images into
+a node's container runtime when a cluster has no registry.
 
 Pure functions; the filter plugin ``dce5.skoala.skoala`` exposes them to roles.
 """
@@ -31,3 +32,11 @@ def expected_images(image_tags):
         name = key[: -len(".image.tag")] if key.endswith(".image.tag") else key
         out[WORKLOAD_OF_VALUE.get(name, name)] = tag
     return out
+
+
+def node_cli(runtime, ctr_binary="ctr", containerd_address="", docker_binary="docker"):
+    """The start of a node's container runtime command: containerd's ctr in
+    the namespace the kubelet's images live in (k8s.io), or docker."""
+    if runtime != "containerd":
+        return [docker_binary]
+    return [ctr_binary] + (["--address", containerd_address] if containerd_address else []) + ["-n", "k8s.io"]

@@ -24,6 +24,8 @@ import getpass
 import os
 import socket
 
+from ansible_collections.dce5.skoala.plugins.module_utils.plain_text import one_line
+
 ANNOTATION = "skoala.dce5.io/"
 DEFAULT_NAME = "skoala-upgrade-lock"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -216,6 +218,23 @@ def decide(lease, me, name, namespace, takeover=False, ttl=0, target=None, now=N
             "(re-run with -e skoala_recover_pending=true if it left a release pending)."
             % (where, held["holder"], held["started"] or "at an unknown time")),
     }
+
+
+def decision(lease, request):
+    """decide() with its arguments by name in one dict, as the role gathers
+    them: ``me``, ``name``, ``namespace``, and optionally ``takeover``,
+    ``ttl`` and ``target``."""
+    return decide(lease, request["me"], request["name"], request["namespace"], request.get("takeover", False),
+                  request.get("ttl", 0), request.get("target"))
+
+
+def not_held(check, write):
+    """Why the lock read back after writing it is not this run's: ``check``
+    is decide()'s on that read (another run's lock is refused), ``write``
+    the result of writing the Lease."""
+    if check["action"] == "refuse":
+        return check["message"]
+    return "could not write the fleet lock: " + one_line((write or {}).get("msg") or "unknown error", 300)
 
 
 def _truthy(value):

@@ -50,6 +50,15 @@ def rows(hosts, failed_hosts=()):
     return out
 
 
+def start_entry(plan, started, backups=None):
+    """A release's entry when its upgrade starts: ``failed`` until the end of
+    the upgrade says otherwise, so a run that stops half way reports it.
+    ``backups``: component -> backup_values' record (``values_file``)."""
+    backup = (backups or {}).get(plan["component"]) or {}
+    return {"release": plan["release"], "from": plan.get("current"), "to": plan["target"], "action": plan["action"],
+            "result": "failed", "started": started, "backup": backup.get("values_file")}
+
+
 def document(hosts, run_id, target=None, failed_hosts=()):
     report_rows = rows(hosts, failed_hosts)
     counts = {}

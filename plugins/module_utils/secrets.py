@@ -2,8 +2,8 @@
 # Copyright: dce5.skoala contributors
 # Apache License 2.0 (see LICENSE)
 """Secrets handling, in one place: the Go MySQL DSN parser, the secrets
-found in Helm values or quoted in a tool's error, and the redactor every
-message goes through."""
+found in Helm values or quoted in a tool's error, the redactor every
+message goes through, and the credentials of a URL quoted in an error."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -104,3 +104,13 @@ def redact(text, secrets, mask=MASK):
     for secret in sorted({s for s in secrets or [] if s}, key=len, reverse=True):
         text = text.replace(secret, mask)
     return text
+
+
+# "scheme://user:password@" as a URL quoted in an error spells it.
+_URL_CREDENTIALS = re.compile(r"://[^@/]*@")
+
+
+def strip_url_credentials(text):
+    """``text`` with the user and password of every URL in it left out
+    (``https://u:p@host`` reads ``https://host``); None is empty."""
+    return _URL_CREDENTIALS.sub("://", str(text or ""))

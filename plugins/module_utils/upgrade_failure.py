@@ -59,3 +59,17 @@ def message(host, plan, error, after, unread_error, before_revision, rollback, b
     backup = "Backup: %s." % (backup_file or "none")
     return " ".join([head, where, backup,
                      "Fix the cause and re-run; or return to the backup with playbooks/rollback.yml."])
+
+
+def message_of(host, failure):
+    """message() with its arguments by name in one dict, as the role gathers
+    them: ``plan``, ``error``, ``after``, ``unread_error``,
+    ``before_revision``, ``rollback``, ``backup_file``, ``secrets``.
+    ``rollback`` may be the registered result of a skipped task (no ``rc``):
+    no rollback was tried then."""
+    rollback = failure.get("rollback")
+    if not isinstance(rollback, dict) or "rc" not in rollback:
+        rollback = None
+    return message(host, failure["plan"], failure.get("error") or "", failure.get("after") or {},
+                   failure.get("unread_error") or "", failure.get("before_revision"), rollback,
+                   failure.get("backup_file"), failure.get("secrets") or [])

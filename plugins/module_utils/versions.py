@@ -321,6 +321,13 @@ def image_drift(desired_tags, values):
 PENDING = ("pending-install", "pending-upgrade", "pending-rollback")
 
 
+def pending_plans(plans):
+    """The plans recover_pending acts on: releases stuck in a pending state
+    whose plan is an upgrade (with skoala_recover_pending; without it the
+    plan refuses them)."""
+    return [p for p in plans or [] if p.get("status") in PENDING and p.get("action") == "upgrade"]
+
+
 def recover_command(release, namespace, kubeconfig=None, context=None):
     """The command an operator runs to recover a release stuck in pending-*."""
     cmd = "helm rollback %s -n %s" % (release, namespace)

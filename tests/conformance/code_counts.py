@@ -97,7 +97,7 @@ def longest_jinja(root, whole=True):
 
 def longest_expressions(root):
     """(length, where, key) of every Jinja expression in the measured strings."""
-    found, _ = longest_jinja(root, whole=False)
+    found, dummy = longest_jinja(root, whole=False)
     return found
 
 

@@ -245,6 +245,13 @@ def test_image_registry_value_without_images_assumes_skoala():
     assert bundle.image_registry_value("reg", "skoala", []) == ("reg", None)
 
 
+def test_image_registry_given_then_bundle_then_registry():
+    assert bundle.image_registry("mirror.example", {"image_registry": "reg"}, "reg", "skoala") == "mirror.example"
+    assert bundle.image_registry("", {"image_registry": "127.0.0.1:5000/dce"}, "x", "y") == "127.0.0.1:5000/dce"
+    assert bundle.image_registry(None, None, "127.0.0.1:5000", "dce/skoala") == "127.0.0.1:5000/dce"
+    assert bundle.image_registry("", None, "reg", "elsewhere") is None  # preflight's image check says why
+
+
 def test_rendered_images_from_helm_template_output():
     text = """
 ---

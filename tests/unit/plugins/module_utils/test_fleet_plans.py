@@ -50,3 +50,13 @@ def test_refusals_name_cluster_and_release():
     p = dict(plans(), **{"dce-worker-3": [versions.plan("skoala-init", "0.28.1", "0.19.2")]})
     refused = fleet_plans.refusals(p)
     assert len(refused) == 1 and refused[0].startswith("dce-worker-3/skoala-init: ") and "downgrade" in refused[0]
+
+
+def test_cluster_warnings_unready_pods_and_missing_insight_agent():
+    assert fleet_plans.cluster_warnings({"unready_pods": ["hive-0", "sesame-1"], "insight_found": False},
+                                        "skoala-system", "insight-system", "insight-agent") == [
+        "pods not ready in skoala-system: hive-0, sesame-1",
+        "insight-agent not found (insight-system/insight-agent): metrics and traces of skoala-init are skipped"]
+    # insight_found None: not looked for (skoala-init not upgraded, or the check skipped)
+    assert fleet_plans.cluster_warnings({"unready_pods": [], "insight_found": None}, "ns", "ins", "rel") == []
+    assert fleet_plans.cluster_warnings({"unready_pods": [], "insight_found": True}, "ns", "ins", "rel") == []

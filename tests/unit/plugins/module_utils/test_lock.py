@@ -149,9 +149,31 @@ def test_pid_alive_for_this_process_and_not_for_a_free_pid():
 def test_filters_exposed():
     filters = FilterModule().filters()
     assert {"lock_identity", "lock_decision", "lock_releasable"} <= set(filters)
-    d = filters["lock_decision"](None, me(), NAME, NS, False, 0, "0.28.1")
+    assert {"lock_not_held"} <= set(filters)
+    d = filters["lock_decision"](None, {"me": me(), "name": NAME, "namespace": NS, "takeover": False, "ttl": 0,
+                                        "target": "0.28.1"})
     assert d["action"] == "acquire"
     assert d["definition"]["metadata"]["annotations"]["skoala.dce5.io/target-version"] == "0.28.1"
+
+
+def test_decision_takes_decides_arguments_by_name():
+    other = me(pid=222, host="other", run="R1")
+    request = {"me": me(), "name": NAME, "namespace": NS}
+    assert lock.decision(lease_of(other), request) == lock.decide(lease_of(other), me(), NAME, NS)
+    assert lock.decision(lease_of(other), dict(request, takeover="true"))["action"] == "takeover"
+    assert lock.decision(lease_of(other), dict(request, takeover="false"))["action"] == "refuse"
+    assert lock.decision(None, dict(request, ttl=60))["definition"]["spec"]["leaseDurationSeconds"] == 60
+
+
+def test_not_held_says_whose_lock_or_why_the_write_failed():
+    other = me(pid=222, host="other", run="R1")
+    refused = lock.decide(lease_of(other), me(), NAME, NS)
+    assert lock.not_held(refused, {"msg": "conflict"}) == refused["message"]
+    assert lock.not_held(lock.decide(None, me(), NAME, NS), {"msg": "Failed to patch: 409\n  Conflict"}) == (
+        "could not write the fleet lock: Failed to patch: 409 Conflict")
+    assert lock.not_held({"action": "acquire"}, {}) == "could not write the fleet lock: unknown error"
+    long_error = lock.not_held({"action": "acquire"}, {"msg": "x" * 1000})
+    assert len(long_error) == len("could not write the fleet lock: ") + 300 and long_error.endswith("...")
 
 
 def test_playbook_pid_is_the_topmost_ansible_playbook_ancestor():

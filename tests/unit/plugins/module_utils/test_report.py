@@ -67,3 +67,13 @@ def test_cluster_that_failed_before_its_upgrade_began_is_failed_not_pending():
     assert {r["cluster"]: r["result"] for r in doc["releases"]} == {
         "g": "upgraded", "w1": "failed", "w2": "failed", "w3": "unchanged"}
     assert doc["counts"] == {"upgraded": 1, "failed": 2, "unchanged": 1}
+
+
+def test_start_entry_is_failed_until_the_end_says_otherwise():
+    plan = versions.plan("skoala-init", "0.19.2", "0.28.1")
+    backups = {"skoala-init": {"values_file": "b/w1.values.yaml"}, "skoala": {"values_file": "b/g.yaml"}}
+    assert report.start_entry(plan, 10.0, backups) == {
+        "release": "skoala-init", "from": "0.19.2", "to": "0.28.1", "action": "upgrade", "result": "failed",
+        "started": 10.0, "backup": "b/w1.values.yaml"}
+    new = versions.plan("skoala-init", None, "0.28.1")
+    assert report.start_entry(new, 10.0, {})["backup"] is None and report.start_entry(new, 10.0)["from"] is None

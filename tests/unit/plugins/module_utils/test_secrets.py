@@ -90,3 +90,13 @@ def test_dsn_passwords_in_text(password, quoted):
 ])
 def test_mask_dsn_passwords(text, expected):
     assert secrets.mask_dsn_passwords(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Get https://admin:s3cr3t@charts.example/index.yaml: 401", "Get https://charts.example/index.yaml: 401"),
+    ("http://u@h/a and oci://x:y@r/b", "http://h/a and oci://r/b"),
+    ("https://charts.example/chartrepo/skoala", "https://charts.example/chartrepo/skoala"),
+    (None, ""),
+])
+def test_strip_url_credentials(text, expected):
+    assert secrets.strip_url_credentials(text) == expected

@@ -46,3 +46,20 @@ def test_message_masks_secrets_and_cuts_long_errors():
                      None, None, None, ["s3cr3t"])
     assert "s3cr3t" not in msg and "********" in msg and "(new)" in msg
     assert "x" * 700 not in msg
+
+
+def test_message_of_takes_the_arguments_by_name():
+    failure = {"plan": PLAN, "error": "timeout", "after": BACK, "unread_error": "", "before_revision": 1,
+               "rollback": {"rc": 0, "stderr": "", "changed": True}, "backup_file": "/b/w1/x.values.yaml",
+               "secrets": []}
+    assert uf.message_of("w1", failure) == uf.message("w1", PLAN, "timeout", BACK, "", 1, failure["rollback"],
+                                                      "/b/w1/x.values.yaml", [])
+
+
+def test_message_of_a_skipped_rollback_is_no_rollback():
+    skipped = {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"}
+    for rollback in (skipped, None):
+        msg = uf.message_of("w1", {"plan": PLAN, "error": "render error", "after": BEFORE, "before_revision": 1,
+                                   "rollback": rollback, "backup_file": None, "secrets": ["s3cr3t"]})
+        assert "The release was not changed: still skoala-init-0.19.2 revision 1 (deployed)." in msg
+        assert "Backup: none." in msg

@@ -449,3 +449,11 @@ def test_owed_steps_with_a_failed_release_at_target_redo_the_chart_too():
     p = v.plan("skoala-init", "0.37.0", "0.37.0", status="failed", unfinished={"from": "0.28.1", "target": "0.37.0"})
     assert p["action"] == "upgrade"
     assert [s["name"] for s in p["steps"]] == ["delete_jobs", "apply_crds", "apply_crds"]
+
+
+def test_pending_plans_are_the_pending_releases_to_upgrade():
+    stuck = [v.plan("skoala-init", "0.19.2", "0.28.1", AVAILABLE, status=s, recover_pending=True) for s in v.PENDING]
+    refused = v.plan("skoala", "0.19.2", "0.28.1", AVAILABLE, status="pending-upgrade")
+    deployed = v.plan("skoala", "0.19.2", "0.28.1", AVAILABLE, status="deployed")
+    assert v.pending_plans(stuck + [refused, deployed]) == stuck
+    assert v.pending_plans(None) == []
