@@ -25,13 +25,45 @@ author:
   - dce5.skoala contributors (@dce5-skoala)
 options:
   clusters:
-    description:
-      - What to read of each cluster, with the options of M(dce5.skoala.cluster_state)
-        (C(cluster), C(kubeconfig), C(context), C(namespace), C(mysql), C(pods), C(insight),
-        C(unfinished), C(releases)).
+    description: What to read of each cluster.
     type: list
     elements: dict
     required: true
+    suboptions:
+      cluster:
+        description: Name of the cluster in messages and in the result (the inventory host).
+        type: str
+        required: true
+      kubeconfig:
+        description: Path of the cluster's kubeconfig file.
+        type: path
+        required: true
+      context:
+        description: Context in the kubeconfig; the current context if not set.
+        type: str
+      namespace:
+        description: The release namespace.
+        type: str
+        default: skoala-system
+      mysql:
+        description: The StatefulSet to read, as C(namespace) and C(name); not read when not set.
+        type: dict
+      pods:
+        description: Whether to list the pods of C(namespace) that are not ready.
+        type: bool
+        default: false
+      insight:
+        description: The insight-agent release to look for, as C(namespace) and C(release); not looked for when not set.
+        type: dict
+      unfinished:
+        description: Whether to read the records of unfinished upgrades (see M(dce5.skoala.cluster_state)).
+        type: bool
+        default: false
+      releases:
+        description: The releases to read from Helm's release Secrets in C(namespace), by name.
+        type: list
+        elements: str
+        default: []
   max_workers:
     description: How many clusters are read at the same time.
     type: int
