@@ -35,7 +35,7 @@ help:
 	@echo "make sandbox-down  stop every sandbox process"
 	@echo "make lint          ansible-lint, changelog lint, ansible-doc, docs check, ansible-test sanity"
 	@echo "make docs          regenerate docs/variables.md and docs/modules.md"
-	@echo "make bench         manual procedure vs playbook, N=1,2,4 workers (BENCH_WORKERS, BENCH_REPS)"
+	@echo "make bench         manual vs playbook vs helm alone, N=1..16, instant and realistic readiness (bench/README.md)"
 
 $(VBIN)/.installed: requirements.txt requirements-test.txt
 	@echo "== virtualenv $(VENV)"

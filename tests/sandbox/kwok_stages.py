@@ -10,17 +10,29 @@ fault stages keyed on the pod label ``dce5-sandbox-fault``:
 * ``job-fail``: the pod fails at once (its Job fails).
 
 Pods without the label behave exactly as with kwok's defaults.
+
+A readiness delay (``READY_DELAY``, off by default) gives kwok's ``pod-ready``
+stage a ``delay``: each pod turns Ready after a time drawn uniformly from the
+delay -30 % to +30 % (kwok's ``durationMilliseconds`` and
+``jitterDurationMilliseconds``), as image pulls and readiness probes would.
+Job pods go through ``pod-ready`` before ``pod-complete``, so Jobs wait too.
 """
 import argparse
 import copy
 import json
 import os
+import re
 import subprocess
 
 import yaml
 
 FAULT_LABEL = "dce5-sandbox-fault"
 LABEL_EXPR = '.metadata.labels["%s"]' % FAULT_LABEL
+
+# A readiness delay of D makes each pod Ready after D*(1-j) to D*(1+j).
+READY_JITTER = 0.3
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60000, "h": 3600000}
 
 DEFAULTS = [
     "kustomize/stage/node/fast/node-initialize.yaml",
@@ -75,6 +87,44 @@ JOB_FAIL_STATUS = STATUS % {
 }
 
 
+def parse_duration_ms(text):
+    """Milliseconds from a Go-style duration (``30s``, ``1m30s``, ``500ms``),
+    a bare number of seconds (``45``), or off (``""``, ``0``, ``off``)."""
+    text = (text or "").strip().lower()
+    if text in ("", "0", "off", "none", "no", "false"):
+        return 0
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return int(round(float(text) * 1000))
+    pos, total = 0, 0.0
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != pos:
+            break
+        total += float(match.group(1)) * _UNIT_MS[match.group(2)]
+        pos = match.end()
+    if pos != len(text) or not text:
+        raise ValueError("not a duration: %r (examples: 30s, 1m30s, 500ms, 0)" % text)
+    return int(round(total))
+
+
+def format_duration_ms(ms):
+    """``30s``, ``1m30s``, ``500ms``; ``off`` for 0."""
+    if not ms:
+        return "off"
+    if ms % 1000:
+        return "%dms" % ms
+    minutes, seconds = divmod(ms // 1000, 60)
+    return ("%dm" % minutes if minutes else "") + ("%ds" % seconds if seconds or not minutes else "")
+
+
+def ready_delay_window(delay_ms, jitter=READY_JITTER):
+    """(durationMilliseconds, jitterDurationMilliseconds) for a delay of
+    ``delay_ms`` +/- ``jitter``: kwok waits a time drawn uniformly between
+    the two (pkg/utils/lifecycle Stage.Delay)."""
+    if delay_ms <= 0:
+        return None
+    return int(round(delay_ms * (1 - jitter))), int(round(delay_ms * (1 + jitter)))
+
+
 def kwok_module_dir(version):
     out = subprocess.run(
         ["go", "mod", "download", "-json", "sigs.k8s.io/kwok@" + version],
@@ -101,16 +151,27 @@ def fault_stage(name, value, status):
     }
 
 
-def stages(module_dir):
+def stages(module_dir, ready_delay_ms=0):
     result = []
     for rel in DEFAULTS:
         with open(os.path.join(module_dir, rel), encoding="utf-8") as f:
-            stage = yaml.safe_load(f)
+            result.append(yaml.safe_load(f))
+    return with_sandbox_stages(result, ready_delay_ms)
+
+
+def with_sandbox_stages(defaults, ready_delay_ms=0):
+    """kwok's default stages plus the fault stages, and the readiness delay
+    (milliseconds, 0 for none) on ``pod-ready``."""
+    result = []
+    window = ready_delay_window(ready_delay_ms)
+    for stage in defaults:
+        stage = copy.deepcopy(stage)
         # Pods carrying a fault label follow only the fault stages.
         if stage["metadata"]["name"] in ("pod-ready", "pod-complete"):
-            stage = copy.deepcopy(stage)
             stage["spec"]["selector"]["matchExpressions"].append(
                 {"key": LABEL_EXPR, "operator": "DoesNotExist"})
+        if window and stage["metadata"]["name"] == "pod-ready":
+            stage["spec"]["delay"] = {"durationMilliseconds": window[0], "jitterDurationMilliseconds": window[1]}
         result.append(stage)
     result.append(fault_stage("pod-never-ready", "never-ready", NEVER_READY_STATUS))
     result.append(fault_stage("pod-job-fail", "job-fail", JOB_FAIL_STATUS))
@@ -121,8 +182,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kwok-version", required=True)
     parser.add_argument("--output", required=True)
+    parser.add_argument("--ready-delay", default=os.environ.get("READY_DELAY") or "0",
+                        help="pods turn Ready after this +/- 30%% (30s, 500ms; default: at once)")
     args = parser.parse_args()
-    docs = stages(kwok_module_dir(args.kwok_version))
+    docs = stages(kwok_module_dir(args.kwok_version), parse_duration_ms(args.ready_delay))
     with open(args.output, "w", encoding="utf-8") as f:
         yaml.safe_dump_all(docs, f, sort_keys=False)
 

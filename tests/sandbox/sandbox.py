@@ -2,16 +2,24 @@
 a Helm chart repository with basic auth, the fixture charts, and a baseline
 install of skoala / skoala-init.
 
-    python tests/sandbox/sandbox.py up [--workers N] [--baseline X.Y.Z]
+    python tests/sandbox/sandbox.py up [--workers N] [--baseline X.Y.Z] [--ready-delay 30s]
+    python tests/sandbox/sandbox.py ready-delay 30s|off
     python tests/sandbox/sandbox.py down
     python tests/sandbox/sandbox.py status
 
 `up` on a running sandbox resets every cluster to the baseline. State lives in
 ``.sandbox/`` (or $SANDBOX_DIR): ``inventory.yml``, ``kubeconfigs/<cluster>.yaml``,
 ``env`` (a shell file to source) and ``state.json``.
+
+Pods turn Ready at once unless a readiness delay is set (``--ready-delay`` or
+$READY_DELAY, e.g. ``30s``: each pod is Ready 21 to 39 s after it is
+scheduled). `up` applies the delay it is given (none when neither is set);
+`ready-delay` changes it on a running sandbox without a reset. Either way
+only kwok's controller restarts, and only on a cluster whose stages change.
 """
 import argparse
 import concurrent.futures
+import contextlib
 import fcntl
 import json
 import os
@@ -45,6 +53,18 @@ MYSQL_NAMESPACE = "mcamel-system"
 MYSQL_STATEFULSET = "mcamel-common-mysql-cluster-mysql"
 # Characters that break naive shell or URL handling; the DSN must survive them.
 DB_PASSWORD_SPECIALS = "p@ss:w&rd=%x"
+# kwok's controller reads its stages from this file of the cluster's work dir;
+# next to it, the stages the sandbox last gave it.
+KWOK_CONFIG = "kwok.yaml"
+APPLIED_STAGES = "sandbox-stages.yaml"
+# inotify instances a cluster holds (kube-apiserver 4, kube-controller-manager 1),
+# counted on a running sandbox; fs.inotify.max_user_instances is per user.
+INOTIFY_PER_CLUSTER = 5
+
+
+def ready_delay_from_env():
+    """The readiness delay $READY_DELAY asks for, in milliseconds (0: none)."""
+    return kwok_stages.parse_duration_ms(os.environ.get("READY_DELAY") or "0")
 
 
 def log(msg):
@@ -292,27 +312,92 @@ class Sandbox:
         time.sleep(1)
         return self.cluster_healthy(name)
 
+    @property
+    def ready_delay_ms(self):
+        return int(self.state.get("ready_delay_ms") or 0)
+
+    def stages_text(self):
+        """The kwok stages for the sandbox's readiness delay, as YAML."""
+        docs = kwok_stages.stages(kwok_stages.kwok_module_dir(read_versions()["KWOK_VERSION"]), self.ready_delay_ms)
+        return yaml.safe_dump_all(docs, sort_keys=False)
+
     def stages_file(self):
         path = os.path.join(self.dir, "kwok-stages.yaml")
-        docs = kwok_stages.stages(kwok_stages.kwok_module_dir(read_versions()["KWOK_VERSION"]))
-        write(path, yaml.safe_dump_all(docs, sort_keys=False))
+        write(path, self.stages_text())
         return path
 
-    def create_cluster(self, name, stages):
-        # kwokctl picks its ports by probing for free ones, so two sandboxes
-        # creating clusters at once can pick the same port; one lock per
-        # machine keeps creations apart, and a component that still lost its
-        # port shows as a dead pid, which cluster_healthy catches.
+    def cluster_dir(self, name):
+        return os.path.join(self.dir, "kwok", "clusters", name)
+
+    @contextlib.contextmanager
+    def kwokctl_lock(self):
+        """kwokctl picks its ports by probing for free ones, so two sandboxes
+        creating clusters at once can pick the same port; one lock per
+        machine keeps creations (and restarts of a component, whose port is
+        free for a moment) apart."""
         with open(os.path.join(self.cache, "kwokctl-create.lock"), "w", encoding="utf-8") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def create_cluster(self, name, stages):
+        # A component that still lost its port shows as a dead pid, which
+        # cluster_healthy catches.
+        with self.kwokctl_lock():
             for attempt in range(1, 4):
                 self._create_cluster(name, stages)
                 if self.cluster_stays_healthy(name):
+                    shutil.copyfile(stages, os.path.join(self.cluster_dir(name), APPLIED_STAGES))
                     return
                 log("cluster %s: attempt %d/3 left a component down, recreating" % (name, attempt))
                 self.delete_cluster(name)
             raise RuntimeError("cluster %s: a component keeps failing to start; see %s" % (
-                name, os.path.join(self.dir, "kwok", "clusters", name, "logs")))
+                name, os.path.join(self.cluster_dir(name), "logs")))
+
+    def ensure_stages(self, name, text):
+        """The cluster's kwok controller runs ``text``'s stages: when they
+        differ from the ones it was last given, they replace the Stage
+        documents of its config and the controller (only it) restarts. Pods
+        already Ready stay so; the new stages apply to pods created from then
+        on. Returns whether it restarted."""
+        applied = os.path.join(self.cluster_dir(name), APPLIED_STAGES)
+        if read_text(applied) == text:
+            return False
+        config = os.path.join(self.cluster_dir(name), KWOK_CONFIG)
+        with open(config, encoding="utf-8") as f:
+            docs = [d for d in yaml.safe_load_all(f) if d]
+        docs = replace_stages(docs, list(yaml.safe_load_all(text)))
+        with self.kwokctl_lock():
+            write(config, yaml.safe_dump_all(docs, sort_keys=False), os.stat(config).st_mode & 0o777)
+            self.restart_kwok_controller(name)
+        write(applied, text)
+        return True
+
+    def restart_kwok_controller(self, name):
+        pid_file = os.path.join(self.cluster_dir(name), "pids", "kwok-controller.pid")
+        stop_daemon(pid_file, "kwok-controller of %s" % name)
+        # kwokctl takes a live pid in the file for a running component.
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(pid_file)
+        # A kwok controller only plays the stages of nodes whose Lease it
+        # holds, and a new one has a new identity: with the old holder's
+        # Lease (200 s) left, the node's pods would wait minutes for it.
+        self.kubectl(name, "delete", "leases", "--all", "-n", "kube-node-lease", "--ignore-not-found", capture=True)
+        # Starts what is not running: the kwok controller, with its config.
+        self.run(os.path.join(self.bin, "kwokctl"), "start", "cluster", "--name", name, capture=True)
+        wait_for(lambda: self.cluster_stays_healthy(name), 60, "cluster %s after restarting kwok-controller" % name)
+
+    def set_ready_delay(self, delay_ms):
+        """Pods turn Ready ``delay_ms`` +/- 30 % after they are scheduled (0:
+        at once), on every cluster of the running sandbox, from now on."""
+        if not getattr(self, "bin", None):
+            self.provision()
+        self.state["ready_delay_ms"] = int(delay_ms)
+        self.save()
+        text = self.stages_text()
+        names = self.state.get("clusters", [])
+        restarted = sum(self.ensure_stages(name, text) for name in names)
+        log("pods Ready %s on %d clusters (%d kwok controllers restarted)" % (
+            ready_window_text(self.ready_delay_ms), len(names), restarted))
 
     def _create_cluster(self, name, stages):
         b = self.bin
@@ -330,22 +415,26 @@ class Sandbox:
 
     def ensure_clusters(self, names):
         stages = self.stages_file()
+        text = read_text(stages)
         os.makedirs(self.kubeconfig_dir, mode=0o700, exist_ok=True)
         known = self.kwok_clusters()
         for extra in sorted(set(known) - set(names)):
             log("cluster %s: not wanted, deleting" % extra)
             self.delete_cluster(extra)
+        ensure_inotify_room(len(set(names) - set(known)))
         for i, name in enumerate(names, 1):
             t0 = time.time()
             if name in known and self.cluster_healthy(name):
                 # Its node too: a run stopped right after the cluster was created has none.
                 self.kubectl(name, "apply", "-f", "-", input=NODE_MANIFEST, capture=True)
-                log("cluster %s (%d/%d): running" % (name, i, len(names)))
+                restarted = self.ensure_stages(name, text)
+                log("cluster %s (%d/%d): running%s" % (name, i, len(names), ", new kwok stages" if restarted else ""))
                 continue
             if name in known:
                 log("cluster %s (%d/%d): not answering, restarting" % (name, i, len(names)))
                 self.run(os.path.join(self.bin, "kwokctl"), "start", "cluster", "--name", name, check=False, capture=True)
                 if wait_for(lambda: self.cluster_stays_healthy(name), 60, None):
+                    self.ensure_stages(name, text)
                     continue
                 # Its ports are fixed in its config, and the one a component
                 # lost may now belong to another process: only a new cluster helps.
@@ -502,10 +591,12 @@ class Sandbox:
 
     # --- commands ------------------------------------------------------------
 
-    def up(self, workers, baseline, target):
+    def up(self, workers, baseline, target, ready_delay_ms=None):
+        """``ready_delay_ms`` None: $READY_DELAY, or none."""
         t0 = time.time()
         os.makedirs(self.dir, mode=0o700, exist_ok=True)
         self.provision()
+        self.state["ready_delay_ms"] = ready_delay_from_env() if ready_delay_ms is None else int(ready_delay_ms)
         self.state.setdefault("db_password", DB_PASSWORD_SPECIALS + "-" + secrets.token_hex(4))
         self.generate_charts()
         self.start_repo()
@@ -521,8 +612,8 @@ class Sandbox:
         self.install_baselines(names, baseline)
         self.write_inventory(names, target)
         self.write_env()
-        log("sandbox up in %.0fs: %d clusters, inventory %s" % (
-            time.time() - t0, len(names), os.path.join(self.dir, "inventory.yml")))
+        log("sandbox up in %.0fs: %d clusters, pods Ready %s, inventory %s" % (
+            time.time() - t0, len(names), ready_window_text(self.ready_delay_ms), os.path.join(self.dir, "inventory.yml")))
 
     def reset(self, baseline=None):
         """Every cluster back to the baseline, without re-provisioning: the
@@ -561,6 +652,29 @@ class Sandbox:
         print("chart repo        %s" % ("up " + self.repo_url if self.repo_running() else "down"))
         for kind, port in sorted(self.state.get("registry_ports", {}).items()):
             print("registry %-8s %s" % (kind, "up 127.0.0.1:%d" % port if port_open(port) else "down"))
+        print("pods Ready        %s" % ready_window_text(self.ready_delay_ms))
+        pids = self.pids()
+        print("processes         %d, %.0f MiB resident" % (len(pids), sum(rss_kib(p) for p in pids) / 1024.0))
+
+    def pids(self):
+        """The sandbox's long-running processes: every cluster component,
+        the chart repository (nginx master and worker), the registries and
+        containerd."""
+        files = [os.path.join(self.dir, "nginx", "nginx.pid"), os.path.join(self.dir, "containerd", "pid")]
+        files += [os.path.join(self.registry_dir(kind), "pid") for kind in ("open", "auth")]
+        clusters = os.path.join(self.dir, "kwok", "clusters")
+        for name in sorted(os.listdir(clusters)) if os.path.isdir(clusters) else []:
+            pid_dir = os.path.join(clusters, name, "pids")
+            files += [os.path.join(pid_dir, f) for f in sorted(os.listdir(pid_dir))] if os.path.isdir(pid_dir) else []
+        pids = []
+        for path in files:
+            text = (read_text(path) or "").strip()
+            if text.isdigit() and pid_alive(int(text)):
+                pids.append(int(text))
+        master = self.repo_pid()
+        if master:
+            pids += [p for p in children(master) if p not in pids]
+        return pids
 
 
 FIXTURE_CRDS = [
@@ -661,6 +775,103 @@ spec:
 """ % {"ns": MYSQL_NAMESPACE, "name": MYSQL_STATEFULSET}
 
 
+def read_text(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def replace_stages(docs, stages):
+    """A kwok config's documents with its Stage documents replaced by ``stages``."""
+    return [d for d in docs if d.get("kind") != "Stage"] + list(stages)
+
+
+def ready_window_text(delay_ms):
+    window = kwok_stages.ready_delay_window(delay_ms)
+    if not window:
+        return "at once"
+    return "after %s (%.1f to %.1f s)" % (kwok_stages.format_duration_ms(delay_ms), window[0] / 1000.0,
+                                          window[1] / 1000.0)
+
+
+def rss_kib(pid):
+    """A process's resident set in KiB (0 when it is gone)."""
+    try:
+        with open("/proc/%d/status" % pid, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def children(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry, encoding="utf-8") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def inotify_instances(uid):
+    """inotify instances the user's processes hold (what
+    fs.inotify.max_user_instances limits)."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat("/proc/" + entry).st_uid != uid:
+                continue
+            fd_dir = "/proc/%s/fd" % entry
+            for fd in os.listdir(fd_dir):
+                if os.readlink(os.path.join(fd_dir, fd)) == "anon_inode:inotify":
+                    count += 1
+        except OSError:
+            continue
+    return count
+
+
+def inotify_room_needed(in_use, limit, new_clusters, margin=32):
+    """The limit fs.inotify.max_user_instances needs for ``new_clusters`` more
+    clusters, or None when ``limit`` is enough."""
+    need = in_use + new_clusters * INOTIFY_PER_CLUSTER + margin
+    return None if need <= limit else need
+
+
+def ensure_inotify_room(new_clusters):
+    """Each cluster holds 5 inotify instances and the default limit is 128 per
+    user, for every sandbox of the machine together: past it, new clusters'
+    certificate watchers, and any other program of the user that wants one,
+    fail. As root the limit is raised; otherwise the error says how."""
+    path = "/proc/sys/fs/inotify/max_user_instances"
+    if not new_clusters or not os.path.exists(path):
+        return
+    limit = int(read_text(path).strip())
+    in_use = inotify_instances(os.getuid())
+    need = inotify_room_needed(in_use, limit, new_clusters)
+    if need is None:
+        return
+    if os.getuid() == 0:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(str(need))
+        log("fs.inotify.max_user_instances %d -> %d (%d in use, %d new clusters x %d)" % (
+            limit, need, in_use, new_clusters, INOTIFY_PER_CLUSTER))
+        return
+    raise RuntimeError("%d more clusters need %d inotify instances, %d of %d are in use: "
+                       "sudo sysctl fs.inotify.max_user_instances=%d" % (
+                           new_clusters, new_clusters * INOTIFY_PER_CLUSTER, in_use, limit, need))
+
+
 def read_versions():
     versions = {}
     with open(os.path.join(HERE, "versions.env"), encoding="utf-8") as f:
@@ -738,6 +949,13 @@ def wait_for(predicate, timeout, what):
     return False
 
 
+def parse_delay(parser, text):
+    try:
+        return kwok_stages.parse_duration_ms(text)
+    except ValueError as exc:
+        return parser.error(str(exc))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -745,6 +963,10 @@ def main(argv=None):
     up.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS") or 2))
     up.add_argument("--baseline", default=os.environ.get("BASELINE") or DEFAULT_BASELINE)
     up.add_argument("--target", default=os.environ.get("TARGET") or "0.28.1")
+    up.add_argument("--ready-delay", default=os.environ.get("READY_DELAY") or "0",
+                    help="pods turn Ready after this +/- 30%% (e.g. 30s; default $READY_DELAY, else at once)")
+    delay = sub.add_parser("ready-delay", help="change the readiness delay of the running sandbox (30s, off)")
+    delay.add_argument("delay")
     sub.add_parser("down", help="stop every cluster and the chart repository")
     sub.add_parser("status", help="show clusters, releases and the chart repository")
     args = parser.parse_args(argv)
@@ -753,7 +975,11 @@ def main(argv=None):
         if args.command == "up":
             if args.workers < 1:
                 parser.error("--workers must be at least 1")
-            box.up(args.workers, args.baseline, args.target)
+            box.up(args.workers, args.baseline, args.target, parse_delay(parser, args.ready_delay))
+        elif args.command == "ready-delay":
+            if not box.state.get("clusters"):
+                parser.error("no sandbox at %s: run up first" % box.dir)
+            box.set_ready_delay(parse_delay(parser, args.delay))
         elif args.command == "down":
             box.down()
         else:
