@@ -30,6 +30,13 @@ def plain(value):
     return value
 
 
+# Filters given Ansible's hostvars, or one host's: they read a few variables
+# by name. Made plain whole, every variable of every host would be templated,
+# which is slow in a large fleet and fails on any variable that cannot be
+# templated where the filter runs (a failed host's, say).
+READ_BY_NAME = ("report_input", "one_per_machine", "same_machine")
+
+
 def sanitized(name, func):
     """Run ``func`` on plain inputs. Ansible prints a failing filter's
     exception even for no_log tasks, and many inputs here hold the DSN: the
@@ -37,6 +44,8 @@ def sanitized(name, func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
+            if name in READ_BY_NAME:
+                return plain(func(*args, **kwargs))
             return func(*[plain(a) for a in args], **{k: plain(v) for k, v in kwargs.items()})
         except Exception as exc:  # noqa: BLE001 - re-raised without its (secret) arguments
             raise AnsibleFilterError("dce5.skoala.%s failed (%s); its input is not shown because it may hold secrets"

@@ -25,3 +25,21 @@ def test_filters_accept_mapping_like_inputs():
     lazy = UserDict({"status": UserDict({"chart": "skoala-0.19.2", "status": "deployed", "revision": "1",
                                          "values": UserDict({"hive": UserDict({"image": UserDict({"tag": "v1"})})})})})
     assert summary(lazy, "skoala")["image_tags"] == {"hive.image.tag": "v1"}
+
+
+class HostVarsLike(dict):
+    """Like Ansible's hostvars of one host: templating some variable fails."""
+
+    def items(self):
+        raise RuntimeError("a variable of this host cannot be templated")
+
+
+def test_filters_given_hostvars_read_only_what_they_need():
+    filters = FilterModule().filters()
+    host = HostVarsLike(skoala_plans=[{"component": "skoala-init"}], skoala_report={"skoala-init": {"result": "failed"}},
+                        ansible_connection="local")
+    assert filters["report_input"](host) == {"plans": [{"component": "skoala-init"}],
+                                             "report": {"skoala-init": {"result": "failed"}}}
+    all_hosts = {"w1": host, "w2": HostVarsLike(ansible_connection="local")}
+    assert filters["one_per_machine"](["w1", "w2"], all_hosts) == ["w1"]
+    assert filters["same_machine"](["w1", "w2"], "w2", all_hosts) == ["w1", "w2"]
