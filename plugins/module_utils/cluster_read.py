@@ -20,7 +20,7 @@ __metaclass__ = type
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.dce5.skoala.plugins.module_utils import kubeconfig, releases, unfinished, workloads
-from ansible_collections.dce5.skoala.plugins.module_utils.kube import CONNECTION_ARGS
+from ansible_collections.dce5.skoala.plugins.module_utils.connection import CONNECTION_ARGS
 
 TIMEOUT = 30
 

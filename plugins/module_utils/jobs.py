@@ -22,7 +22,7 @@ else:
     YAML_IMPORT_ERROR = None
 
 from ansible_collections.dce5.skoala.plugins.module_utils import secrets
-from ansible_collections.dce5.skoala.plugins.module_utils.kube import CONNECTION_ARGS
+from ansible_collections.dce5.skoala.plugins.module_utils.connection import CONNECTION_ARGS
 
 MANAGED_BY = "dce5.skoala"
 LABEL_COMPONENT = "dce5.skoala/component"

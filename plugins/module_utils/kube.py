@@ -10,6 +10,9 @@ __metaclass__ = type
 
 import traceback
 
+# Re-exported for the modules, which import the client from here anyway.
+from ansible_collections.dce5.skoala.plugins.module_utils.connection import CONNECTION_ARGS  # noqa: F401
+
 KUBERNETES_IMPORT_ERROR = None
 try:
     from kubernetes import client, config
@@ -20,14 +23,6 @@ except ImportError:
 
     class ApiException(Exception):
         status = None
-
-
-# The connection options of every module that reads or changes one cluster,
-# documented once in the doc fragment dce5.skoala.cluster_connection.
-CONNECTION_ARGS = dict(
-    kubeconfig=dict(type="path", required=True, no_log=False),
-    context=dict(type="str"),
-)
 
 
 def api_client(kubeconfig=None, context=None):

@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dce5.skoala.plugins.module_utils.kube import CONNECTION_ARGS
+from ansible_collections.dce5.skoala.plugins.module_utils.connection import CONNECTION_ARGS
 
 
 def workload_ready(obj):
