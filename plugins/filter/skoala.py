@@ -12,7 +12,7 @@ import functools
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dce5.skoala.plugins.module_utils import (
-    backup, bundle, chart_repo, fleet_plans, images, input_checks, kubeconfig, lock, machines, releases, report, run_id,
+    backup, bundle, chart_repo, fleet_plans, images, input_checks, jobs, kubeconfig, lock, machines, releases, report, run_id,
     secrets, unfinished, upgrade_failure, versions, workloads)
 
 
@@ -56,6 +56,7 @@ def sanitized(name, func):
 FILTERS = {
     "release_summary": releases.release_summary,
     "release_summaries": releases.release_summaries,
+    "helm_read_of": releases.helm_read_of,
     "unready_pods": workloads.unready_pods,
     "with_warnings": fleet_plans.with_warnings,
     "cluster_warnings": fleet_plans.cluster_warnings,
@@ -96,6 +97,7 @@ FILTERS = {
     "run_id": run_id.new_run_id,
     "unfinished_record": unfinished.configmap,
     "unfinished_record_name": unfinished.configmap_name,
+    "job_references": jobs.references,
     "needs_rollback": upgrade_failure.needs_rollback,
     "rollback_of": upgrade_failure.rollback_of,
     "upgrade_failure": upgrade_failure.message_of,  # its many arguments by name, in one dict

@@ -237,3 +237,10 @@ def describe(job, pods):
 
 def json_dumps(value):
     return json.dumps(value, sort_keys=True)
+
+
+def references(names, namespace):
+    """The Jobs ``names`` in ``namespace`` as the minimal objects
+    kubernetes.core.k8s takes in ``definition``: one module run for them all."""
+    return [{"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name, "namespace": namespace}}
+            for name in names]

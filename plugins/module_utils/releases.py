@@ -20,6 +20,18 @@ import json
 from ansible_collections.dce5.skoala.plugins.module_utils import versions
 
 
+def helm_read_of(helm_result, release):
+    """kubernetes.core.helm's result when it upgraded ``release``: the module
+    reads the release back after the upgrade, the way helm_info would, so a
+    check right after needs no read of its own. ``{}`` for anything else (a
+    skipped or failed task, another release, no result), and the caller reads."""
+    helm_result = helm_result or {}
+    status = helm_result.get("status") or {}
+    if helm_result.get("failed") or helm_result.get("skipped") or status.get("name") != release:
+        return {}
+    return helm_result
+
+
 def release_summary(helm_info_result, component):
     """What the plan needs from kubernetes.core.helm_info's result, without
     the values (they hold the DSN): chart, version, status, revision, and the

@@ -139,3 +139,14 @@ def test_describe_conditions_and_pods():
     lines = jobs.describe(job, pods)
     assert lines[0] == "condition Failed=True BackoffLimitExceeded: Job has reached the specified backoff limit"
     assert lines[1] == "pod p1: Failed (sweet terminated Error)"
+
+
+def test_references_name_each_job_in_the_namespace_once():
+    refs = jobs.references(["gateway-api-admission", "gateway-api-admission-patch"], "skoala-system")
+    assert refs == [
+        {"apiVersion": "batch/v1", "kind": "Job",
+         "metadata": {"name": "gateway-api-admission", "namespace": "skoala-system"}},
+        {"apiVersion": "batch/v1", "kind": "Job",
+         "metadata": {"name": "gateway-api-admission-patch", "namespace": "skoala-system"}},
+    ]
+    assert jobs.references([], "skoala-system") == []

@@ -1,4 +1,6 @@
 """Helm releases without their values, and the versions a chart repository offers."""
+import pytest
+
 from ansible_collections.dce5.skoala.plugins.module_utils import releases
 
 DSN = "skoala:p@ss:w&rd=%x@tcp(mysql:3306)/skoala?charset=utf8"
@@ -49,3 +51,30 @@ def test_chart_versions_from_index():
     assert releases.chart_versions(index, "skoala-init") == []
     assert releases.chart_versions("not a dict", "skoala") == []
     assert releases.chart_versions({"entries": None}, "skoala") == []
+
+
+# kubernetes.core.helm's result after an upgrade: the release as `helm list`
+# and `helm get values` read it back (kubernetes.core 6, module helm, `status`).
+HELM_UPGRADED = {"changed": True, "status": {
+    "name": "skoala-init", "namespace": "skoala-system", "revision": "2", "status": "deployed",
+    "chart": "skoala-init-0.28.1", "app_version": "0.28.1", "values": {"skoala-agent": {"image": {"tag": "v0.28.1"}}}}}
+
+
+def test_helm_read_of_the_release_just_upgraded_is_its_result():
+    assert releases.helm_read_of(HELM_UPGRADED, "skoala-init") is HELM_UPGRADED
+    summary = releases.release_summary(releases.helm_read_of(HELM_UPGRADED, "skoala-init"), "skoala-init")
+    assert (summary["status"], summary["version"], summary["revision"]) == ("deployed", "0.28.1", 2)
+
+
+@pytest.mark.parametrize("result", [
+    None, {}, {"skipped": True, "changed": False},
+    dict(HELM_UPGRADED, failed=True),
+    {"changed": False, "status": None},
+])
+def test_helm_read_of_anything_else_is_empty_so_the_caller_reads(result):
+    assert releases.helm_read_of(result, "skoala-init") == {}
+
+
+def test_helm_read_of_another_release_is_empty():
+    # The global cluster runs both charts: skoala's upgrade result must not verify skoala-init.
+    assert releases.helm_read_of(HELM_UPGRADED, "skoala") == {}
