@@ -255,12 +255,15 @@ def main(argv=None):
     parser.add_argument("--modes", default=os.environ.get("BENCH_MODES") or "instant,realistic")
     parser.add_argument("--ready-delay", default=os.environ.get("BENCH_READY_DELAY") or "30s",
                         help="the realistic mode's readiness delay (+/- 30 %%)")
+    parser.add_argument("--realistic-workers", default=os.environ.get("BENCH_REALISTIC_WORKERS") or "",
+                        help="measure the realistic mode only at these N (default: every N); it takes most of the time")
     parser.add_argument("--baseline", default=sandbox_mod.DEFAULT_BASELINE)
     parser.add_argument("--target", default="0.28.1")
     parser.add_argument("--out", default=os.environ.get("BENCH_OUT") or os.path.join(HERE, "results"))
     args = parser.parse_args(argv)
     try:
         workers = benchlib.parse_list(args.workers, int)
+        realistic_workers = benchlib.parse_list(args.realistic_workers, int) or workers
         modes = parse_modes(args.modes, kwok_stages.parse_duration_ms(args.ready_delay))
     except ValueError as exc:
         parser.error(str(exc))
@@ -275,8 +278,11 @@ def main(argv=None):
     t0 = time.monotonic()
     try:
         for n in workers:
-            bench.fleet(n, next(iter(modes.values())))
-            for mode, delay_ms in modes.items():
+            modes_at_n = {m: d for m, d in modes.items() if m != "realistic" or n in realistic_workers}
+            if not modes_at_n:
+                continue
+            bench.fleet(n, next(iter(modes_at_n.values())))
+            for mode, delay_ms in modes_at_n.items():
                 result["rows"].append(bench.measure(n, mode, delay_ms))
                 # Written after every row, so a long run that is stopped keeps what it measured.
                 write(os.path.join(args.out, "results.json"), json.dumps(result, indent=2) + "\n")
