@@ -20,8 +20,9 @@ description:
   - The decisions are those of C(module_utils/lock.py); the role C(dce5.skoala.fleet_lock) uses this module.
   - Another run's lock fails the task, naming the holder (user@host, pid, run id, start time)
     and how to take it over. Check mode reads and decides, and writes nothing.
-version_added: 0.2.0
-author: dce5.skoala contributors
+version_added: 0.1.0
+author:
+  - dce5.skoala contributors (@dce5-skoala)
 extends_documentation_fragment:
   - dce5.skoala.cluster_connection
 options:
@@ -123,8 +124,8 @@ previous:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.dce5.skoala.plugins.module_utils import lock
-from ansible_collections.dce5.skoala.plugins.module_utils.kube import (
-    CONNECTION_ARGS, KUBERNETES_IMPORT_ERROR, ApiException, api_client, client)
+from ansible_collections.dce5.skoala.plugins.module_utils.connection import CONNECTION_ARGS
+from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBERNETES_IMPORT_ERROR, ApiException, api_client, client
 
 TIMEOUT = 30
 
