@@ -35,12 +35,15 @@ REQUEST_OPTIONS = dict(
     insight=dict(type="dict"),
     unfinished=dict(type="bool", default=False),
     releases=dict(type="list", elements="str", default=[]),
+    # Global management's release (namespace, release), on the control plane.
+    ghippo=dict(type="dict"),
 )
 
 
 def empty_result(summary=None):
     return {"kubeconfig": summary, "problem": None, "namespace_exists": None, "mysql": {}, "unready_pods": [],
-            "insight_found": None, "unfinished": {}, "releases": {}}
+            "insight_found": None, "unfinished": {}, "releases": {},
+            "kubernetes_version": None, "ghippo": None}
 
 
 def read_cluster(request, kube):
@@ -72,7 +75,15 @@ def read_cluster(request, kube):
     def items(answer):
         return api.sanitize_for_serialization(answer).get("items") or []
 
+    def helm_release(namespace, name):
+        return releases.latest_release(items(core.list_namespaced_secret(
+            namespace, label_selector="owner=helm,name=%s" % name, _request_timeout=TIMEOUT)))
+
     try:
+        result["kubernetes_version"] = kube.client.VersionApi(api).get_code(_request_timeout=TIMEOUT).git_version
+        if request.get("ghippo"):
+            found = helm_release(request["ghippo"]["namespace"], request["ghippo"]["release"])
+            result["ghippo"] = releases.other_release(found)
         if request.get("mysql"):
             result["mysql"] = read_statefulset(kube, api, request["mysql"]["namespace"], request["mysql"]["name"])
         if request.get("insight"):
@@ -89,11 +100,8 @@ def read_cluster(request, kube):
                     namespace, label_selector=unfinished.LABEL + "=true", _request_timeout=TIMEOUT)
                 result["unfinished"] = unfinished.read_records(items(records))
         for release in request.get("releases") or []:
-            found = []
-            if result["namespace_exists"]:
-                found = items(core.list_namespaced_secret(
-                    namespace, label_selector="owner=helm,name=%s" % release, _request_timeout=TIMEOUT))
-            result["releases"][release] = releases.release_summary(releases.latest_release(found), release)
+            found = helm_release(namespace, release) if result["namespace_exists"] else {}
+            result["releases"][release] = releases.release_summary(found, release)
     except kube.ApiException as exc:
         result["problem"] = "%s: reading the cluster failed: %s %s" % (request["cluster"], exc.status, exc.reason)
     except (ValueError, TypeError, OSError, EOFError) as exc:

@@ -16,6 +16,7 @@ __metaclass__ = type
 import base64
 import gzip
 import json
+import re
 
 from ansible_collections.dce5.skoala.plugins.module_utils import versions
 
@@ -63,6 +64,24 @@ def release_summary(helm_info_result, component):
         "app_version": status.get("app_version"),
         "image_tags": tags,
     }
+
+
+def other_release(helm_info_result):
+    """A release that is not skoala's (global management, say): chart,
+    version (of the chart, as Helm records it), status. ``installed`` False
+    when Helm has no record of it."""
+    status = (helm_info_result or {}).get("status") or {}
+    if not status:
+        return {"installed": False, "chart": "", "version": None, "status": None}
+    chart = status.get("chart") or ""
+    # Whatever the chart is called: its version is what follows the first "-<digit>".
+    found = re.search(r"-(v?\d+\.\d+\.\d+\S*)$", chart)
+    version = found.group(1) if found else None
+    try:
+        version = str(versions.Version.parse(version)) if version else None
+    except versions.VersionError:
+        version = None
+    return {"installed": True, "chart": chart, "version": version, "status": status.get("status")}
 
 
 def release_summaries(helm_info_results):

@@ -50,6 +50,11 @@ options:
   insight:
     description: The insight-agent release to look for, as C(namespace) and C(release); not looked for when not set.
     type: dict
+  ghippo:
+    description:
+      - Global management's (ghippo's) Helm release to read, as C(namespace) and C(release); not read when not set.
+      - DCE 5.0 installs it as release C(ghippo) in namespace C(ghippo-system), on the global cluster.
+    type: dict
   unfinished:
     description:
       - Whether to read the records of upgrades whose steps after the chart did not all run
@@ -103,6 +108,17 @@ unfinished:
   returned: success
   type: dict
   sample: {skoala-init: {from: 0.28.1, target: 0.37.0}}
+kubernetes_version:
+  description: The API server's version as it reports it (C(gitVersion)).
+  returned: success
+  type: str
+  sample: v1.33.0
+ghippo:
+  description:
+    - Global management's release as read (C(installed), C(chart), C(version), C(status)); null when not asked for.
+  returned: success
+  type: dict
+  sample: {installed: true, chart: ghippo-0.23.0, version: 0.23.0, status: deployed}
 releases:
   description:
     - Release name to its summary, values left out. C(installed) false and the rest empty when Helm has no

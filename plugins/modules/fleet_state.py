@@ -55,6 +55,11 @@ options:
       insight:
         description: The insight-agent release to look for, as C(namespace) and C(release); not looked for when not set.
         type: dict
+      ghippo:
+        description:
+          - Global management's release to read, as C(namespace) and C(release) (see M(dce5.skoala.cluster_state));
+            not read when not set.
+        type: dict
       unfinished:
         description: Whether to read the records of unfinished upgrades (see M(dce5.skoala.cluster_state)).
         type: bool
@@ -97,6 +102,8 @@ clusters:
       unready_pods: []
       insight_found: null
       unfinished: {}
+      kubernetes_version: v1.33.0
+      ghippo: null
       releases: {skoala-init: {installed: true, chart: skoala-init-0.19.2, version: 0.19.2, status: deployed,
                                revision: 1, app_version: 0.19.2, image_tags: {}}}
 """

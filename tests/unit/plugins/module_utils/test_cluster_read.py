@@ -85,13 +85,21 @@ class FakeKube:
 
                 def list_namespaced_secret(self, namespace, label_selector="", **_):
                     name = dict(kv.split("=") for kv in label_selector.split(","))["name"]
-                    return Answer([s for s in self.c.get("secrets", []) if s["metadata"]["labels"]["name"] == name])
+                    return Answer([s for s in self.c.get("secrets", []) if s["metadata"]["labels"]["name"] == name
+                                   and s["metadata"].get("namespace", "skoala-system") == namespace])
 
                 def list_namespaced_pod(self, namespace, **_):
                     return Answer(self.c.get("pods", []))
 
                 def list_namespaced_config_map(self, namespace, **_):
                     return Answer([])
+
+            class VersionApi:
+                def __init__(self, api):
+                    self.c = api.cluster
+
+                def get_code(self, **_):
+                    return type("VersionInfo", (), {"git_version": self.c.get("version", "v1.33.0")})
 
             class AppsV1Api:
                 def __init__(self, api):
@@ -172,3 +180,27 @@ def test_read_fleet_reads_clusters_at_the_same_time_up_to_the_bound(kubeconfigs)
     assert sorted(out) == sorted(paths)
     assert kube.most_active == 3
     assert cluster_read.read_fleet([], kube) == {}
+
+
+def test_read_cluster_reads_the_kubernetes_version_and_global_management(kubeconfigs):
+    path = kubeconfigs("global")
+    ghippo = helm_secret("ghippo", 4, "0.23.1")
+    ghippo["metadata"]["namespace"] = "ghippo-system"
+    kube = FakeKube({path: {"namespaces": ["skoala-system"], "version": "v1.24.17+k3s1", "secrets": [ghippo]}})
+    out = cluster_read.read_cluster(request("global", path, ghippo={"namespace": "ghippo-system", "release": "ghippo"}), kube)
+    assert out["problem"] is None
+    assert out["kubernetes_version"] == "v1.24.17+k3s1"
+    assert out["ghippo"] == {"installed": True, "chart": "ghippo-0.23.1", "version": "0.23.1", "status": "deployed"}
+    # Not asked for, or not there: nothing, or not installed.
+    assert cluster_read.read_cluster(request("global", path), kube)["ghippo"] is None
+    absent = cluster_read.read_cluster(request("global", path, ghippo={"namespace": "ghippo", "release": "ghippo"}), kube)
+    assert absent["ghippo"]["installed"] is False and absent["ghippo"]["version"] is None
+
+
+def test_other_release_reads_the_version_whatever_the_chart_is_called():
+    def read(chart):
+        return releases.other_release({"status": {"chart": chart, "status": "deployed"}})["version"]
+    assert read("ghippo-0.23.0") == "0.23.0"
+    assert read("dce-ghippo-v0.30.0-rc.1") == "0.30.0-rc.1"
+    assert read("ghippo-latest") is None
+    assert releases.other_release({})["installed"] is False
