@@ -15,7 +15,7 @@ __metaclass__ = type
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.dce5.skoala.plugins.module_utils import plan as plan_utils
-from ansible_collections.dce5.skoala.plugins.module_utils import versions
+from ansible_collections.dce5.skoala.plugins.module_utils import upgrade_path, versions
 from ansible_collections.dce5.skoala.plugins.plugin_utils.action_args import validated_args
 
 
@@ -27,7 +27,7 @@ class ActionModule(ActionBase):
         args = validated_args(plan_utils.ARGUMENT_SPEC, self._task.args, "dce5.skoala.upgrade_plan")
         try:
             plan = plan_utils.run(args)
-        except versions.VersionError as exc:
+        except (versions.VersionError, upgrade_path.UpgradePathError) as exc:
             result.update(failed=True, msg=str(exc))
             return result
         result.update(changed=False, plan=plan)

@@ -16,7 +16,7 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.dce5.skoala.plugins.module_utils import run_id, versions
+from ansible_collections.dce5.skoala.plugins.module_utils import run_id, upgrade_path, versions
 
 SOURCES = ("online", "offline")
 
@@ -169,6 +169,11 @@ def input_problems(host, inputs, extra_var_names=None):
     if inputs.get("skoala_run_id") is not None:
         problem = run_id.run_id_problem(inputs["skoala_run_id"])
         if problem:
+            problems.append("%s: %s" % (host, problem))
+
+    if inputs.get("skoala_upgrade_path_extra") or inputs.get("skoala_upgrade_steps_skip"):
+        for problem in upgrade_path.problems(upgrade_path.load_builtin(), inputs.get("skoala_upgrade_path_extra"),
+                                             inputs.get("skoala_upgrade_steps_skip")):
             problems.append("%s: %s" % (host, problem))
 
     # The names of the checks are the choices of the preflight role's

@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dce5.skoala.plugins.module_utils import versions
+from ansible_collections.dce5.skoala.plugins.module_utils import upgrade_path, versions
 
 ARGUMENT_SPEC = dict(
     component=dict(type="str", required=True, choices=list(versions.COMPONENTS)),
@@ -28,11 +28,23 @@ ARGUMENT_SPEC = dict(
     unfinished=dict(type="dict", options=dict(
         target=dict(type="str", required=True),
         **{"from": dict(type="str")})),
+    upgrade_path_extra=dict(type="list", elements="raw", default=[]),
+    steps_skip=dict(type="list", elements="raw", default=[]),
+    kubernetes_version=dict(type="str"),
+    ghippo_version=dict(type="str"),
 )
 
+# Plans that would change the release: the compatibility checks refuse
+# only these; a release already at the target gets their warning.
+CHANGING = ("install", "upgrade", "finish")
 
-def run(params):
-    """The plan for the module's parameters (raises VersionError on bad input)."""
+
+def run(params, builtin=None):
+    """The plan for the module's parameters, with the built-in table
+    ``builtin`` (None: data/upgrade_path.yml). Raises VersionError or
+    upgrade_path.UpgradePathError on bad input."""
+    path = upgrade_path.table(builtin or upgrade_path.load_builtin(),
+                              params.get("upgrade_path_extra"), params.get("steps_skip"))
     component = params["component"]
     current = None
     if params.get("current_chart"):
@@ -47,7 +59,7 @@ def run(params):
             for part in parts[:-1]:
                 node = node.setdefault(part, {})
             node[parts[-1]] = tag
-    return versions.plan(
+    result = versions.plan(
         component, current, params["target_version"],
         available=params.get("available_versions"),
         allow_downgrade=params["allow_downgrade"],
@@ -60,4 +72,16 @@ def run(params):
         kubeconfig=params.get("kubeconfig"),
         context=params.get("context"),
         unfinished=params.get("unfinished"),
+        table=path["steps"],
     )
+    if result["action"] in CHANGING:
+        skipped = versions.steps_between(component, result["current"], result["target"], path["skipped"])
+        result["warnings"] += ["step %s skipped (%s): %s" % (upgrade_path.step_name(s), upgrade_path.SKIP_VAR, s["description"])
+                               for s in skipped]
+    found = upgrade_path.compatibility(path["checks"], component, result["target"],
+                                       params.get("kubernetes_version"), params.get("ghippo_version"))
+    if found["refusals"] and result["action"] in CHANGING:
+        result.update(action="refuse", reason="; ".join(found["refusals"]), steps=[], chart_files=[])
+    else:
+        result["warnings"] += found["refusals"] + found["warnings"]
+    return result

@@ -119,80 +119,20 @@ def chart_version(chart_field, name):
 
 # --- the upgrade path --------------------------------------------------------
 #
-# One row per version boundary, written from the vendor's pages (the row's
-# `source`), never from what our planner happens to do. A row applies to an
+# The rows are data: data/upgrade_path.yml, plus what operators add
+# (module_utils/upgrade_path.py reads and checks them). A row applies to an
 # upgrade of `component` from `current` to `target` when
 #     current < boundary <= target
 # and, where `until` is set, target < until (from that version on the chart
 # does the step itself). A row whose boundary is None applies to every
 # install or upgrade of the component. Within a phase, steps run in boundary
 # order; every `pre` step runs before the chart, every `post` step after it.
-# Adding a boundary is adding a row.
 
 # Jobs of skoala-init whose pod template changes between versions; Kubernetes
-# refuses to patch a Job's template, so they go before every helm upgrade or
-# rollback of skoala-init (the vendor's page, step 4).
+# refuses to patch a Job's template, so a helm rollback of skoala-init (which
+# runs where the table cannot be read: backup_info) deletes them first. The
+# table's delete_jobs row names the same two (a unit test holds them equal).
 ADMISSION_JOBS = ("gateway-api-admission", "gateway-api-admission-patch")
-
-CRD_DIR_PREREQ = "charts/contour-provisioner-prereq/crds"
-CRD_DIR_CONTOUR = "charts/contour-provisioner/crds"
-
-SKOALA_INIT_PAGE = "DaoCloud-docs skoala quickstart skoala-init.md (upgrade, steps 4-6)"
-
-UPGRADE_PATH = (
-    {
-        # Assumption: the vendor's page gives the Job for crossing 0.19.0 and
-        # says nothing of hive >= 0.23 migrating a pre-0.19 schema by itself,
-        # so the Job runs for every upgrade that crosses 0.19.0, whatever the target.
-        "boundary": "0.19.0",
-        "component": "skoala",
-        "phase": "pre",
-        "step": "db_upgrade",
-        "description": "run the database upgrade Job (sweet) before the skoala chart",
-        "params": {"sweet": {"type": "UPGRADE", "target": "0.17.0", "tag": "v0.19.0"}},
-        "source": "DaoCloud-docs skoala upgrade page (seeds), database upgrade before 0.19.0",
-    },
-    {
-        "boundary": None,
-        "component": "skoala-init",
-        "phase": "pre",
-        "step": "delete_jobs",
-        "description": "delete the gateway admission Jobs, whose pod template Kubernetes will not patch",
-        "params": {"namespace": NAMESPACE, "jobs": list(ADMISSION_JOBS)},
-        "source": SKOALA_INIT_PAGE + "; release note 0.27.1",
-    },
-    {
-        # "reaches 0.35.x": any upgrade into the 0.35 line or past it, from below it.
-        "boundary": "0.35.0",
-        "until": "0.53.0",
-        "component": "skoala-init",
-        "phase": "post",
-        "step": "apply_crds",
-        "description": "apply the Gateway API CRDs of the target chart (Helm never upgrades crds/)",
-        "params": {"files": [CRD_DIR_PREREQ + "/gateway-api.yaml"]},
-        "source": SKOALA_INIT_PAGE + " (CRD files after helm upgrade); release notes 0.35",
-    },
-    {
-        "boundary": "0.37.0",
-        "until": "0.53.0",
-        "component": "skoala-init",
-        "phase": "post",
-        "step": "apply_crds",
-        "description": "apply the Contour CRDs of the target chart",
-        "params": {"files": [CRD_DIR_CONTOUR + "/contour.yaml"]},
-        "source": SKOALA_INIT_PAGE + " (CRD files after helm upgrade); release notes 0.37",
-    },
-    {
-        "boundary": "0.52.1",
-        "until": "0.53.0",
-        "component": "skoala-init",
-        "phase": "post",
-        "step": "apply_crds",
-        "description": "apply the Higress CRDs of the target chart, in the cluster where skoala-init was upgraded",
-        "params": {"files": [CRD_DIR_CONTOUR + "/higress.gen.yaml"]},
-        "source": "DaoCloud-docs skoala release notes 0.52.1 (Higress v2.1.9)",
-    },
-)
 
 PHASES = ("pre", "post")
 
@@ -208,11 +148,20 @@ def _boundary_key(row):
             Version.parse(row["boundary"]) if row["boundary"] else Version(0, 0, 0))
 
 
-def steps_between(component, current, target, table=UPGRADE_PATH):
+def builtin_steps():
+    """The step rows of the collection's own table (data/upgrade_path.yml)."""
+    from ansible_collections.dce5.skoala.plugins.module_utils import upgrade_path  # pylint: disable=import-outside-toplevel
+
+    return upgrade_path.load_builtin()["steps"]
+
+
+def steps_between(component, current, target, table=None):
     """Ordered steps an upgrade of ``component`` from ``current`` to ``target``
-    needs; ``current`` None is an install, which crosses no boundary.
-    ``target`` at or below ``current`` (a re-upgrade in place or a downgrade)
-    crosses none either: only the rows for every upgrade apply."""
+    needs, from the step rows ``table`` (None: the built-in ones); ``current``
+    None is an install, which crosses no boundary. ``target`` at or below
+    ``current`` (a re-upgrade in place or a downgrade) crosses none either:
+    only the rows for every upgrade apply."""
+    table = builtin_steps() if table is None else table
     target = Version.parse(target)
     current = Version.parse(current) if current is not None else None
     chosen = []
@@ -236,7 +185,7 @@ def step_of(row):
         "name": row["step"],
         "phase": row["phase"],
         "boundary": row["boundary"],
-        "description": row["description"],
+        "description": row.get("description") or row["step"],
         "params": params,
         "reads": ["chart:" + f for f in params.get("files") or []],
         "writes": step_writes(row["step"], params),
@@ -340,7 +289,7 @@ def recover_command(release, namespace, kubeconfig=None, context=None):
 
 def plan(component, current, target, available=None, allow_downgrade=False,
          status=None, desired_tags=None, current_values=None, recover_pending=False,
-         release=None, namespace=NAMESPACE, kubeconfig=None, context=None, unfinished=None):
+         release=None, namespace=NAMESPACE, kubeconfig=None, context=None, unfinished=None, table=None):
     """The plan for one release.
 
     ``current``: the deployed chart version, or None when not installed.
@@ -352,6 +301,7 @@ def plan(component, current, target, available=None, allow_downgrade=False,
     ``unfinished``: the cluster's record of an upgrade of this release whose
     steps after the chart did not all run (``{"from", "target"}``, see
     module_utils/unfinished.py); at that target, they run now (``finish``).
+    ``table``: the step rows (module_utils/upgrade_path.py); None: the built-in ones.
 
     Returns a dict: component, release, current, target, action (install,
     upgrade, finish, none, refuse), reason, steps (ordered), chart_files,
@@ -410,7 +360,7 @@ def plan(component, current, target, available=None, allow_downgrade=False,
         if target_v < Version.parse(MIN_INSTALL):
             return decide("refuse", "installing %s below %s needs the database tables created by hand; "
                           "install %s or later" % (component, MIN_INSTALL, MIN_INSTALL))
-        return decide("install", "%s is not installed" % release, recover + steps_between(component, None, target_v))
+        return decide("install", "%s is not installed" % release, recover + steps_between(component, None, target_v, table))
 
     if target_v < current_v:
         if not allow_downgrade:
@@ -418,12 +368,12 @@ def plan(component, current, target, available=None, allow_downgrade=False,
                           "to allow it)" % (release, current_v, target_v))
         result["warnings"].append("downgrade from %s to %s: no version steps run in reverse" % (current_v, target_v))
         return decide("upgrade", "downgrade allowed by skoala_allow_downgrade",
-                      recover + steps_between(component, current_v, target_v))
+                      recover + steps_between(component, current_v, target_v, table))
 
-    steps = recover + steps_between(component, current_v, target_v)
+    steps = recover + steps_between(component, current_v, target_v, table)
     # A run that took the chart to the current version stopped before its
     # steps after the chart: they are owed, whatever this run's target.
-    owed = owed_steps(component, unfinished, current_v, target_v)
+    owed = owed_steps(component, unfinished, current_v, target_v, table)
     steps = sorted(steps + [s for s in owed if s not in steps], key=_boundary_key)
     if target_v > current_v:
         return decide("upgrade", "%s -> %s" % (current_v, target_v), steps)
@@ -447,14 +397,14 @@ def unfinished_at(unfinished, version):
     return bool(unfinished and unfinished.get("target")) and Version.parse(unfinished["target"]) == version
 
 
-def owed_steps(component, unfinished, current, target):
+def owed_steps(component, unfinished, current, target, table=None):
     """The steps after the chart that the run recorded in ``unfinished``
     still owes, as they apply on the way to ``target`` (the files come from
     the target chart); none when the record is not about ``current``."""
     if not unfinished_at(unfinished, current) or not unfinished.get("from"):
         return []
     start = Version.parse(unfinished["from"])
-    return [s for s in steps_between(component, start, max(current, target)) if s["phase"] == "post"]
+    return [s for s in steps_between(component, start, max(current, target), table) if s["phase"] == "post"]
 
 
 def fleet_problems(plans):

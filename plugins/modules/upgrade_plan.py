@@ -18,8 +18,10 @@ description:
     steps the path needs (database upgrade Job, deleting stale gateway
     admission Jobs, CRD files Helm would not upgrade).
   - Pure logic; talks to no cluster and changes nothing, in any mode.
-  - The version boundaries live in one data table in
-    C(plugins/module_utils/versions.py); a new boundary is a new row.
+  - The version boundaries and compatibility checks are data, read on the controller from the
+    collection's C(data/upgrade_path.yml) (schema in C(docs/upgrade-path.md)); operators add rows
+    with O(upgrade_path_extra) and drop steps with O(steps_skip).
+  - Runs on the controller (an action plugin); the module file holds its documentation.
 author:
   - dce5.skoala contributors (@dce5-skoala)
 options:
@@ -97,8 +99,41 @@ options:
         description: The chart version it upgraded to.
         type: str
         required: true
+  upgrade_path_extra:
+    description:
+      - Rows added to the built-in table (the inventory's C(skoala_upgrade_path_extra)).
+      - A step row has C(step) (one of C(db_upgrade), C(delete_jobs), C(apply_crds)), C(component), C(phase)
+        (C(pre) or C(post)), C(boundary), optional C(until), C(params), C(description) and C(source).
+      - A check row has C(check) (C(kubernetes) or C(global_management)), optional C(component), C(boundary),
+        C(until), C(params), C(description) and C(source).
+      - A row that is malformed, or repeats another, fails the task with a message that names the row and the field.
+    type: list
+    elements: raw
+    default: []
+  steps_skip:
+    description:
+      - Steps not to run (the inventory's C(skoala_upgrade_steps_skip)), as a step name (C(apply_crds))
+        or one row as C(<step>@<boundary>) (C(apply_crds@0.52.1)). A skipped step that the path needed
+        becomes a warning of the plan.
+    type: list
+    elements: raw
+    default: []
+  kubernetes_version:
+    description:
+      - The cluster's Kubernetes version as its API server reports it (C(v1.34.4)). The target is refused when
+        a C(kubernetes) row covering it excludes this version; without a covering row, a warning.
+      - Omit to skip the check.
+    type: str
+  ghippo_version:
+    description:
+      - The version of global management (ghippo) on the control plane, when it is installed. A
+        C(global_management) row refuses targets below its C(engine_min) when ghippo is at its C(ghippo_from) or newer.
+      - Omit when ghippo is not installed, or to skip the check.
+    type: str
 notes:
   - Supports check mode; never changes anything.
+  - A compatibility check refuses only a plan that would change the release; a release already at the
+    target gets the finding as a warning.
 seealso:
   - module: kubernetes.core.helm_info
 """
@@ -190,7 +225,7 @@ plan:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dce5.skoala.plugins.module_utils import plan as plan_utils
-from ansible_collections.dce5.skoala.plugins.module_utils import versions
+from ansible_collections.dce5.skoala.plugins.module_utils import upgrade_path, versions
 
 run = plan_utils.run
 
@@ -199,7 +234,7 @@ def main():
     module = AnsibleModule(argument_spec=plan_utils.ARGUMENT_SPEC, supports_check_mode=True)
     try:
         plan = run(module.params)
-    except versions.VersionError as exc:
+    except (versions.VersionError, upgrade_path.UpgradePathError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, plan=plan)
 

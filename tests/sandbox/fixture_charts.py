@@ -314,18 +314,32 @@ def skoala_init_chart(root, version, fault):
     write(os.path.join(root, "templates", "fault-job.yaml"), HOOK_JOB_FAULT)
 
 
+def stand_in_chart(out, name, version, description, image_repository, helm="helm"):
+    """A small chart with one Deployment, for a DCE 5.0 component the
+    collection reads but does not manage (its release, in its namespace)."""
+    with tempfile.TemporaryDirectory() as work:
+        root = os.path.join(work, name)
+        write(os.path.join(root, "Chart.yaml"), chart_yaml(name, version, description))
+        write(os.path.join(root, "values.yaml"), {
+            "global": global_values(None), "replicas": 1, "image": image(image_repository, "v" + version)})
+        write(os.path.join(root, "templates", "deployment.yaml"), SUBCHART_DEPLOYMENT)
+        subprocess.run([helm, "package", root, "-d", out], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(out, "%s-%s.tgz" % (name, version))
+
+
 def insight_agent_chart(out, helm="helm", version="0.20.0"):
     """A stand-in for insight-agent (its own release in insight-system), so
     preflight's check for it reads a real Helm release."""
-    with tempfile.TemporaryDirectory() as work:
-        root = os.path.join(work, "insight-agent")
-        write(os.path.join(root, "Chart.yaml"),
-              chart_yaml("insight-agent", version, "Sandbox fixture of DCE 5.0's insight-agent"))
-        write(os.path.join(root, "values.yaml"), {
-            "global": global_values(None), "replicas": 1, "image": image("insight/insight-agent", "v" + version)})
-        write(os.path.join(root, "templates", "deployment.yaml"), SUBCHART_DEPLOYMENT)
-        subprocess.run([helm, "package", root, "-d", out], check=True, stdout=subprocess.DEVNULL)
-    return os.path.join(out, "insight-agent-%s.tgz" % version)
+    return stand_in_chart(out, "insight-agent", version, "Sandbox fixture of DCE 5.0's insight-agent",
+                          "insight/insight-agent", helm)
+
+
+def ghippo_chart(out, version, helm="helm"):
+    """A stand-in for global management: DCE 5.0 installs it as release
+    ``ghippo`` of chart ``ghippo`` in ``ghippo-system`` on the global cluster
+    (an assumption, docs/upgrade-path.md); preflight reads its version."""
+    return stand_in_chart(out, "ghippo", version, "Sandbox fixture of DCE 5.0's global management (ghippo)",
+                          "ghippo/ghippo-apiserver", helm)
 
 
 def generate(out, helm="helm", spec_path=os.path.join(HERE, "fixtures.yml")):

@@ -61,9 +61,11 @@ def test_tree_rss_counts_marked_orphans_once():
 
 
 def test_run_measured_counts_children_cpu_and_memory():
-    # A child that allocates ~40 MiB and burns a little CPU in a grandchild.
-    code = ("import subprocess, sys; b = bytearray(40 * 1024 * 1024); "
-            "subprocess.run([sys.executable, '-c', 'sum(range(3000000))'], check=True); print('ok')")
+    # A child that writes ~40 MiB and burns a little CPU in a grandchild. The
+    # bytes are written (a bytearray's zeroed pages are not resident: one run
+    # read 23 MiB) and held for a second, for a sampler that looks late.
+    code = ("import subprocess, sys, time; b = b'x' * (40 * 1024 * 1024); "
+            "subprocess.run([sys.executable, '-c', 'sum(range(3000000))'], check=True); time.sleep(1); print('ok')")
     run = benchlib.run_measured([sys.executable, "-c", code], interval=0.05)
     assert run["returncode"] == 0
     assert run["output"].strip() == "ok"
