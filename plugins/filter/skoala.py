@@ -82,6 +82,8 @@ FILTERS = {
     "report_files": report.files,
     "report_input": report.report_input,
     "report_start": report.start_entry,
+    "report_merge": report.merge,
+    "report_parts": report.parts_of,
     "chart_versions": releases.chart_versions,
     "kubeconfig_summary": kubeconfig.kubeconfig_summary,
     "input_problems": input_checks.input_problems,
@@ -105,6 +107,8 @@ FILTERS = {
     "lock_decision": lock.decision,  # its many arguments by name, in one dict
     "lock_not_held": lock.not_held,
     "lock_releasable": lock.releasable,
+    "lock_releasable_by_run": lock.releasable_by_run,
+    "lock_phase_problem": lock.phase_problem,
     "pending_plans": versions.pending_plans,
     "repo_index_problem": chart_repo.index_problem,
     "repo_refresh_failure": chart_repo.refresh_failure,
