@@ -119,16 +119,18 @@ def files(doc):
     return {name + ".json": as_json, name + ".md": as_markdown, "latest.json": as_json, "latest.md": as_markdown}
 
 
-# A later attempt's "unchanged" does not hide an earlier "upgraded" of the
-# same run: a re-run after a kill finds done what the first attempt did.
-_KEEP_EARLIER = ("upgraded",)
+# A later part does not hide what an earlier one saw happen: a re-run after a
+# kill finds "unchanged" what the first attempt upgraded, and the
+# control-plane job (which plans every cluster) has the workers "not started".
+_HIDES_NOTHING = {"unchanged": ("upgraded",), "not started": None}
 
 
 def merge(parts, run_id, target=None):
     """One document from the parts that the jobs of one workflow run wrote
     (each a document(); in the order written). A release reported by more
     than one part (a re-run after a failure) takes its latest row, except
-    that a later ``unchanged`` keeps an earlier ``upgraded``."""
+    that a later ``not started`` keeps any earlier row and a later
+    ``unchanged`` keeps an earlier ``upgraded``."""
     by_release = {}
     order = []
     for part in parts or []:
@@ -139,8 +141,10 @@ def merge(parts, run_id, target=None):
             key = (row["cluster"], row["component"])
             if key not in by_release:
                 order.append(key)
-            elif row["result"] == "unchanged" and by_release[key]["result"] in _KEEP_EARLIER:
-                continue
+            elif row["result"] in _HIDES_NOTHING:
+                kept = _HIDES_NOTHING[row["result"]]
+                if kept is None or by_release[key]["result"] in kept:
+                    continue
             by_release[key] = row
     report_rows = [by_release[k] for k in order]
     counts = {}

@@ -135,3 +135,13 @@ def test_parts_of_reads_config_maps_oldest_first():
             "data": {"report.json": json.dumps(_part("R", _row("cp", "skoala", "upgraded")))}},
            {"metadata": {"name": "empty"}, "data": {}}]
     assert [p["releases"][0]["cluster"] for p in rep.parts_of(cms)] == ["cp", "w2"]
+
+
+def test_merge_keeps_a_result_over_a_later_not_started():
+    from ansible_collections.dce5.skoala.plugins.module_utils import report as rep
+    doc = rep.merge([_part("R", _row("w1", "skoala-init", "upgraded")),
+                     _part("R", _row("w1", "skoala-init", "not started"))], "R")
+    assert doc["releases"][0]["result"] == "upgraded"
+    doc = rep.merge([_part("R", _row("w1", "skoala-init", "not started")),
+                     _part("R", _row("w1", "skoala-init", "failed"))], "R")
+    assert doc["releases"][0]["result"] == "failed"
