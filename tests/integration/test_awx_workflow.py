@@ -183,8 +183,8 @@ def test_sliced_workflow_one_lock_one_report_and_refusals(fleet4, tmp_path):
     assert "Another run holds the fleet lock" in refused.out, refused
     # one lock for the whole workflow: the one the first job of the run took
     assert held["spec"]["holderIdentity"] in refused.out, refused
-    print("refused second run: %s" % next(line for line in refused.out.splitlines()
-                                         if "Another run holds the fleet lock" in line).strip())
+    line = next(text for text in refused.out.splitlines() if "Another run holds the fleet lock" in text)
+    print("refused second run: %s" % line.strip())
     print("workflow, workers sliced 2 ways: %.1f s (%s)" % (seconds, ", ".join(
         "%s %.1f s" % (j.name, j.seconds) for j in jobs)))
 

@@ -255,8 +255,8 @@ def test_a_shared_lock_is_written_as_shared():
 
 
 def test_decision_passes_shared_by_name():
-    got = lock.decision(shared_lease(me(pid=1, run="wf-1")), {"me": me(pid=2, run="wf-1"), "name": NAME,
-                                                             "namespace": NS, "shared": "true"})
+    request = {"me": me(pid=2, run="wf-1"), "name": NAME, "namespace": NS, "shared": "true"}
+    got = lock.decision(shared_lease(me(pid=1, run="wf-1")), request)
     assert got["action"] == "join"
 
 
