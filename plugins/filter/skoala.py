@@ -34,7 +34,7 @@ def plain(value):
 # by name. Made plain whole, every variable of every host would be templated,
 # which is slow in a large fleet and fails on any variable that cannot be
 # templated where the filter runs (a failed host's, say).
-READ_BY_NAME = ("report_input", "one_per_machine", "same_machine")
+READ_BY_NAME = ("report_input", "one_per_machine", "same_machine", "fleet_groups")
 
 
 def sanitized(name, func):
@@ -63,6 +63,7 @@ FILTERS = {
     "one_per_machine": machines.one_per_machine,
     "same_machine": machines.same_machine,
     "fleet_changes": fleet_plans.fleet_changes,
+    "fleet_groups": fleet_plans.fleet_groups,
     "secrets_in": secrets.secrets_in,
     "redact": secrets.redact,
     "strip_url_credentials": secrets.strip_url_credentials,
@@ -104,9 +105,6 @@ FILTERS = {
     "rollback_of": upgrade_failure.rollback_of,
     "upgrade_failure": upgrade_failure.message_of,  # its many arguments by name, in one dict
     "lock_identity": lock.identity,
-    "lock_decision": lock.decision,  # its many arguments by name, in one dict
-    "lock_not_held": lock.not_held,
-    "lock_releasable": lock.releasable,
     "lock_releasable_by_run": lock.releasable_by_run,
     "lock_phase_problem": lock.phase_problem,
     "pending_plans": versions.pending_plans,

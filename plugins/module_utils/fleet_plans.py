@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dce5.skoala.plugins.module_utils import plain_text
+from ansible_collections.dce5.skoala.plugins.module_utils import machines, plain_text, versions
 
 TABLE_COLUMNS = ("cluster", "component", "current", "target", "action", "steps", "warnings")
 
@@ -82,3 +82,29 @@ def with_warnings(plans, warnings):
 def fleet_changes(fleet_plans):
     """How many releases of the fleet (cluster -> plans) will change."""
     return sum(1 for plans in (fleet_plans or {}).values() for p in plans or [] if p.get("action") != "none")
+
+
+# The groups upgrade.yml's plays after preflight run on: a cluster in none
+# of them runs none of those plays, and a play none is in is skipped whole.
+CHANGING = "skoala_changing"  # a release to install, upgrade or finish
+PENDING = "skoala_pending"  # a release stuck in pending-* to recover first
+REPO_MACHINES = "skoala_repo_machines"  # the first changing cluster per machine helm runs on
+
+
+def fleet_groups(hosts, plans_by_host, all_host_vars):
+    """``[{"host", "groups"}]`` for each of ``hosts`` (in order) that belongs
+    to a group above; ``all_host_vars`` tells where each host's helm runs."""
+    changing = [h for h in hosts if fleet_changes({h: plans_by_host.get(h)}) > 0]
+    repo_machines = set(machines.one_per_machine(changing, all_host_vars))
+    out = []
+    for host in hosts:
+        groups = []
+        if host in changing:
+            groups.append(CHANGING)
+        if versions.pending_plans(plans_by_host.get(host)):
+            groups.append(PENDING)
+        if host in repo_machines:
+            groups.append(REPO_MACHINES)
+        if groups:
+            out.append({"host": host, "groups": groups})
+    return out

@@ -10,9 +10,6 @@ __metaclass__ = type
 
 import traceback
 
-# Re-exported for the modules, which import the client from here anyway.
-from ansible_collections.dce5.skoala.plugins.module_utils.connection import CONNECTION_ARGS  # noqa: F401
-
 KUBERNETES_IMPORT_ERROR = None
 try:
     from kubernetes import client, config

@@ -4,8 +4,8 @@
 """The fleet lock: one ``coordination.k8s.io/v1`` Lease in the skoala
 namespace of the control-plane cluster says which run is changing the fleet.
 
-Pure decisions on plain data (the Lease as kubernetes.core.k8s_info returns
-it), so the roles only read, write and assert. A lock is
+Pure decisions on plain data (the Lease as the API returns it); the module
+``lease_lock`` reads, writes and reads back with them. A lock is
 
 - free: no Lease, or one whose holder released it (empty holderIdentity);
 - ours: its holder is this run's identity;
@@ -240,14 +240,6 @@ def decide(lease, me, name, namespace, takeover=False, ttl=0, target=None, now=N
             "(re-run with -e skoala_recover_pending=true if it left a release pending)."
             % (where, held["holder"], held["started"] or "at an unknown time")),
     }
-
-
-def decision(lease, request):
-    """decide() with its arguments by name in one dict, as the role gathers
-    them: ``me``, ``name``, ``namespace``, and optionally ``takeover``,
-    ``ttl`` and ``target``."""
-    return decide(lease, request["me"], request["name"], request["namespace"], request.get("takeover", False),
-                  request.get("ttl", 0), request.get("target"), shared=request.get("shared", False))
 
 
 def not_held(check, write):

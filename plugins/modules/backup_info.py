@@ -171,8 +171,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.dce5.skoala.plugins.module_utils import backup, kubeconfig
-from ansible_collections.dce5.skoala.plugins.module_utils.kube import (
-    CONNECTION_ARGS, KUBERNETES_IMPORT_ERROR, client, api_client)
+from ansible_collections.dce5.skoala.plugins.module_utils.connection import CONNECTION_ARGS
+from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBERNETES_IMPORT_ERROR, client, api_client
 
 
 def read_directory(directory):

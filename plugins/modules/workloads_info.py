@@ -53,8 +53,8 @@ resources:
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.dce5.skoala.plugins.module_utils.kube import (
-    CONNECTION_ARGS, KUBERNETES_IMPORT_ERROR, ApiException, client, api_client)
+from ansible_collections.dce5.skoala.plugins.module_utils.connection import CONNECTION_ARGS
+from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBERNETES_IMPORT_ERROR, ApiException, client, api_client
 
 LISTS = {"Deployment": "list_namespaced_deployment", "StatefulSet": "list_namespaced_stateful_set"}
 

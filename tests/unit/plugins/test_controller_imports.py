@@ -23,8 +23,6 @@ CONTROLLER_PLUGINS = sorted(
     if not path.endswith("__init__.py"))
 
 
-
-
 def test_there_are_controller_plugins_to_check():
     assert any(".filter." in name for name in CONTROLLER_PLUGINS)
     assert any(".action." in name for name in CONTROLLER_PLUGINS)

@@ -60,3 +60,39 @@ def test_cluster_warnings_unready_pods_and_missing_insight_agent():
     # insight_found None: not looked for (skoala-init not upgraded, or the check skipped)
     assert fleet_plans.cluster_warnings({"unready_pods": [], "insight_found": None}, "ns", "ins", "rel") == []
     assert fleet_plans.cluster_warnings({"unready_pods": [], "insight_found": True}, "ns", "ins", "rel") == []
+
+
+LOCAL = {"ansible_connection": "local"}
+
+
+def test_fleet_groups_changing_pending_and_one_repo_machine():
+    fleet = {
+        "dce-global": [versions.plan("skoala", "0.19.2", "0.28.1")],
+        "dce-worker-1": [versions.plan("skoala-init", "0.28.1", "0.28.1", status="deployed")],
+        "dce-worker-2": [versions.plan("skoala-init", "0.19.2", "0.28.1", status="pending-upgrade",
+                                       recover_pending=True)],
+        "dce-worker-3": [versions.plan("skoala-init", "0.19.2", "0.28.1")],
+    }
+    hostvars = {h: LOCAL for h in fleet}
+    hostvars["dce-worker-3"] = {"ansible_connection": "ssh", "ansible_host": "jump-2"}
+    groups = fleet_plans.fleet_groups(list(fleet), fleet, hostvars)
+    assert groups == [
+        {"host": "dce-global", "groups": ["skoala_changing", "skoala_repo_machines"]},
+        # nothing to change: in no group, so it runs none of the later plays
+        {"host": "dce-worker-2", "groups": ["skoala_changing", "skoala_pending"]},
+        # reached through another machine: that machine's helm needs the repository too
+        {"host": "dce-worker-3", "groups": ["skoala_changing", "skoala_repo_machines"]},
+    ]
+
+
+def test_fleet_groups_of_a_fleet_with_nothing_to_change_is_empty():
+    fleet = {"dce-global": [versions.plan("skoala", "0.28.1", "0.28.1", status="deployed")]}
+    assert fleet_plans.fleet_groups(["dce-global"], fleet, {"dce-global": LOCAL}) == []
+
+
+def test_fleet_groups_keep_the_order_of_the_hosts_given():
+    fleet = {h: [versions.plan("skoala-init", "0.19.2", "0.28.1")] for h in ("w-b", "w-a")}
+    out = fleet_plans.fleet_groups(["w-b", "w-a"], fleet, {"w-a": LOCAL, "w-b": LOCAL})
+    assert [g["host"] for g in out] == ["w-b", "w-a"]
+    assert out[0]["groups"] == ["skoala_changing", "skoala_repo_machines"]
+    assert out[1]["groups"] == ["skoala_changing"]
