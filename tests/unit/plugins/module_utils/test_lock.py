@@ -252,9 +252,8 @@ def test_a_shared_lock_is_written_as_shared():
     assert lock.holder_of(plain["definition"])["shared"] is False
 
 
-def test_decision_passes_shared_by_name():
-    request = {"me": me(pid=2, run="wf-1"), "name": NAME, "namespace": NS, "shared": "true"}
-    got = lock.decision(shared_lease(me(pid=1, run="wf-1")), request)
+def test_decide_reads_shared_as_the_command_line_gives_it():
+    got = lock.decide(shared_lease(me(pid=1, run="wf-1")), me(pid=2, run="wf-1"), NAME, NS, shared="true")
     assert got["action"] == "join"
 
 
