@@ -20,6 +20,9 @@ description:
   - The decisions are those of C(module_utils/lock.py); the role C(dce5.skoala.fleet_lock) uses this module.
   - Another run's lock fails the task, naming the holder (user@host, pid, run id, start time)
     and how to take it over. Check mode reads and decides, and writes nothing.
+  - A lock taken on this host by an ansible-playbook process that is gone is stale. The process is
+    looked for on the machine the module runs on, which is the controller when the control plane is reached
+    with C(ansible_connection=local) as the inventories in the docs do.
 version_added: 0.1.0
 author:
   - dce5.skoala contributors (@dce5-skoala)
