@@ -116,9 +116,10 @@ docs: venv
 changelog: venv
 	@$(VBIN)/antsibull-changelog release --version $(VERSION)
 
-# Stage ee-build/ (the collection tarball and the sandbox's helm binary) and
-# render the execution environment's build context with ansible-builder
-# (its own virtualenv). Building the image needs podman or docker.
+# Stage ee-build/ (the collection tarball, the sandbox's helm binary and its
+# helm-diff plugin) and render the execution environment's build context with
+# ansible-builder (its own virtualenv). Building the image needs podman or
+# docker; this project's machines have neither (docs/awx.md).
 BUILDER_VENV := $(CACHE)/venv-builder
 ee: venv tools
 	@test -x $(BUILDER_VENV)/bin/ansible-builder || { $(PYTHON) -m venv $(BUILDER_VENV) && \
@@ -127,6 +128,9 @@ ee: venv tools
 	@$(VBIN)/ansible-galaxy collection build --force --output-path ee-build >/dev/null
 	@mv ee-build/dce5-skoala-$(VERSION).tar.gz ee-build/dce5-skoala.tar.gz
 	@cp $(CACHE)/bin/helm ee-build/helm
+	@mkdir -p ee-build/helm-plugins/diff/bin
+	@cp $(CACHE)/helm-plugins/diff/plugin.yaml ee-build/helm-plugins/diff/
+	@cp -L $(CACHE)/helm-plugins/diff/bin/diff ee-build/helm-plugins/diff/bin/diff
 	@rm -rf $(CACHE)/ee-context
 	@$(BUILDER_VENV)/bin/ansible-builder create -f execution-environment.yml -c $(CACHE)/ee-context --output-filename Containerfile
 	@echo "build context: $(CACHE)/ee-context"

@@ -83,6 +83,8 @@ FILTERS = {
     "report_files": report.files,
     "report_input": report.report_input,
     "report_start": report.start_entry,
+    "report_merge": report.merge,
+    "report_parts": report.parts_of,
     "chart_versions": releases.chart_versions,
     "kubeconfig_summary": kubeconfig.kubeconfig_summary,
     "input_problems": input_checks.input_problems,
@@ -103,6 +105,8 @@ FILTERS = {
     "rollback_of": upgrade_failure.rollback_of,
     "upgrade_failure": upgrade_failure.message_of,  # its many arguments by name, in one dict
     "lock_identity": lock.identity,
+    "lock_releasable_by_run": lock.releasable_by_run,
+    "lock_phase_problem": lock.phase_problem,
     "pending_plans": versions.pending_plans,
     "repo_index_problem": chart_repo.index_problem,
     "repo_refresh_failure": chart_repo.refresh_failure,

@@ -13,6 +13,14 @@ Pure decisions on plain data (the Lease as the API returns it); the module
   ``renewTime``, or it was taken on this host by an ansible-playbook process
   that no longer exists (a killed or failed run);
 - someone else's otherwise: refused, unless the operator asks for a takeover.
+
+A workflow of several jobs (AWX/AAP, docs/awx.md) shares one lock: its jobs
+pass the same ``skoala_run_id`` and take the lock ``shared``. A job of the
+same run joins a shared lock; any other run is refused. A shared lock is
+never judged stale by its process (the job that took it has ended by
+design), only by its time to live or a takeover. The control-plane job
+marks the Lease when its phase is complete for the run; worker slices
+refuse to start without that mark (:func:`phase_problem`).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,6 +35,8 @@ import socket
 from ansible_collections.dce5.skoala.plugins.module_utils.plain_text import one_line
 
 ANNOTATION = "skoala.dce5.io/"
+SHARED = ANNOTATION + "shared"
+CONTROL_PLANE_DONE = ANNOTATION + "control-plane-done"
 DEFAULT_NAME = "skoala-upgrade-lock"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -141,10 +151,12 @@ def holder_of(lease):
         "started": ann.get(ANNOTATION + "started") or spec.get("acquireTime"),
         "renewed": spec.get("renewTime") or spec.get("acquireTime"),
         "ttl": spec.get("leaseDurationSeconds"),
+        "shared": ann.get(SHARED) == "true",
+        "control_plane_done": ann.get(CONTROL_PLANE_DONE),
     }
 
 
-def lease_definition(me, name, namespace, ttl=0, resource_version=None, target=None):
+def lease_definition(me, name, namespace, ttl=0, resource_version=None, target=None, shared=False):
     """The Lease this run writes; with the resourceVersion of the Lease it
     replaces, so a concurrent change makes the write fail instead of
     silently winning."""
@@ -159,6 +171,7 @@ def lease_definition(me, name, namespace, ttl=0, resource_version=None, target=N
             ANNOTATION + "run-id": me["run_id"],
             ANNOTATION + "started": me["started"],
             ANNOTATION + "target-version": str(target or ""),
+            SHARED: "true" if shared else "false",
         },
     }
     if resource_version:
@@ -177,16 +190,22 @@ def staleness(held, me, now=None, alive=pid_alive):
     if ttl and renewed and (now - renewed).total_seconds() > int(ttl):
         return "its %ss time to live (skoala_lock_ttl) ran out at %s" % (
             ttl, format_time(renewed + datetime.timedelta(seconds=int(ttl))))
+    # A workflow's jobs end one after another: its lock outlives their processes.
+    if held.get("shared"):
+        return None
     if held.get("host") and held["host"] == me["host"] and held.get("pid") and not alive(held["pid"]):
         return "its ansible-playbook process %s on this host (%s) is gone" % (held["pid"], me["host"])
     return None
 
 
-def decide(lease, me, name, namespace, takeover=False, ttl=0, target=None, now=None, alive=pid_alive):
+def decide(lease, me, name, namespace, takeover=False, ttl=0, target=None, now=None, alive=pid_alive, shared=False):
     """What to do about the lock: a dict with ``action`` (``acquire``,
-    ``takeover``, ``held`` or ``refuse``), a ``message`` for the operator,
-    and the Lease ``definition`` to write (for acquire and takeover)."""
+    ``takeover``, ``held``, ``join`` or ``refuse``), a ``message`` for the
+    operator, and the Lease ``definition`` to write (for acquire and
+    takeover). ``shared``: this run is a workflow whose jobs share the lock
+    by run id (``join``: another job of the same run holds it)."""
     takeover = _truthy(takeover)
+    shared = _truthy(shared)
     ttl = int(ttl or 0)
     held = holder_of(lease)
     resource_version = ((lease or {}).get("metadata") or {}).get("resourceVersion") if isinstance(lease, dict) else None
@@ -194,12 +213,15 @@ def decide(lease, me, name, namespace, takeover=False, ttl=0, target=None, now=N
 
     def write(action, message):
         return {"action": action, "message": message, "previous": held,
-                "definition": lease_definition(me, name, namespace, ttl, resource_version, target)}
+                "definition": lease_definition(me, name, namespace, ttl, resource_version, target, shared)}
 
     if held is None:
         return write("acquire", "%s: taken by %s" % (where, me["holder"]))
     if held["holder"] == me["holder"]:
         return {"action": "held", "message": "%s: held by this run (%s)" % (where, me["holder"]),
+                "previous": held, "definition": None}
+    if shared and held["shared"] and held["run_id"] == me["run_id"]:
+        return {"action": "join", "message": "%s: held by this workflow run %s (%s)" % (where, me["run_id"], held["holder"]),
                 "previous": held, "definition": None}
     stale = staleness(held, me, now, alive)
     if takeover or stale:
@@ -224,7 +246,7 @@ def not_held(check, write):
     """Why the lock read back after writing it is not this run's: ``check``
     is decide()'s on that read (another run's lock is refused), ``write``
     the result of writing the Lease."""
-    if check["action"] == "refuse":
+    if check["action"] in ("refuse", "join"):
         return check["message"]
     return "could not write the fleet lock: " + one_line((write or {}).get("msg") or "unknown error", 300)
 
@@ -241,3 +263,30 @@ def releasable(lease, me_holder):
     run may delete it at its end)."""
     held = holder_of(lease)
     return bool(held) and held["holder"] == me_holder
+
+
+def releasable_by_run(lease, run_id):
+    """True when the Lease is a shared (workflow) lock of run ``run_id``: the
+    workflow's report job deletes it at the end."""
+    held = holder_of(lease)
+    return bool(held) and held["shared"] and held["run_id"] == str(run_id)
+
+
+def phase_problem(lease, run_id, name="skoala-upgrade-lock", namespace="skoala-system"):
+    """Why a worker slice of workflow run ``run_id`` must not start, or None:
+    the run must hold the shared lock and its control-plane job must have
+    marked the Lease (CONTROL_PLANE_DONE) for this run."""
+    where = "Lease %s/%s on the control-plane cluster" % (namespace, name)
+    held = holder_of(lease)
+    if held is None:
+        return ("The workers of run %s cannot start: no run holds the fleet lock (%s). Run the workflow from its "
+                "preflight job with -e skoala_run_id=%s, then the control-plane job, then the workers."
+                % (run_id, where, run_id))
+    if held["run_id"] != str(run_id) or not held["shared"]:
+        return ("The workers of run %s cannot start: the fleet lock (%s) is held by another run: %s (started %s). "
+                "Wait for it to finish." % (run_id, where, held["holder"], held["started"] or "at an unknown time"))
+    if held["control_plane_done"] != str(run_id):
+        return ("The workers of run %s cannot start: the control-plane phase has not completed for this run "
+                "(no %s=%s on the %s). Run (or re-run) the control-plane job of this workflow with "
+                "-e skoala_run_id=%s first." % (run_id, CONTROL_PLANE_DONE, run_id, where, run_id))
+    return None

@@ -117,3 +117,50 @@ def files(doc):
     as_markdown = markdown(doc)
     name = "skoala-upgrade-%s" % doc["run_id"]
     return {name + ".json": as_json, name + ".md": as_markdown, "latest.json": as_json, "latest.md": as_markdown}
+
+
+# A later part does not hide what an earlier one saw happen: a re-run after a
+# kill finds "unchanged" what the first attempt upgraded, and the
+# control-plane job (which plans every cluster) has the workers "not started".
+_HIDES_NOTHING = {"unchanged": ("upgraded",), "not started": None}
+
+
+def merge(parts, run_id, target=None):
+    """One document from the parts that the jobs of one workflow run wrote
+    (each a document(); in the order written). A release reported by more
+    than one part (a re-run after a failure) takes its latest row, except
+    that a later ``not started`` keeps any earlier row and a later
+    ``unchanged`` keeps an earlier ``upgraded``."""
+    by_release = {}
+    order = []
+    for part in parts or []:
+        if (part or {}).get("run_id") not in (None, run_id):
+            continue
+        target = target or part.get("target_version")
+        for row in part.get("releases") or []:
+            key = (row["cluster"], row["component"])
+            if key not in by_release:
+                order.append(key)
+            elif row["result"] in _HIDES_NOTHING:
+                kept = _HIDES_NOTHING[row["result"]]
+                if kept is None or by_release[key]["result"] in kept:
+                    continue
+            by_release[key] = row
+    report_rows = [by_release[k] for k in order]
+    counts = {}
+    for r in report_rows:
+        counts[r["result"]] = counts.get(r["result"], 0) + 1
+    ok = bool(report_rows) and all(r["result"] in ("upgraded", "unchanged", "checked") for r in report_rows)
+    return {"schema_version": SCHEMA_VERSION, "run_id": run_id, "target_version": target,
+            "result": "success" if ok else "failed", "counts": counts, "releases": report_rows}
+
+
+def parts_of(config_maps):
+    """The report parts in ConfigMaps (as k8s_info returns them), oldest first."""
+    found = []
+    for cm in config_maps or []:
+        meta = cm.get("metadata") or {}
+        text = (cm.get("data") or {}).get("report.json")
+        if text:
+            found.append((meta.get("creationTimestamp") or "", meta.get("name") or "", json.loads(text)))
+    return [doc for dummy, dummy2, doc in sorted(found, key=lambda t: (t[0], t[1]))]

@@ -92,6 +92,12 @@ options:
   target:
     description: The target version of the run, written into the Lease's annotations.
     type: str
+  shared:
+    description:
+      - The run is a workflow of several jobs (AWX/AAP, see docs/awx.md) that share the lock by run id.
+      - A job of the same run joins a shared lock (C(join)); any other run is refused.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -112,7 +118,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 action:
-  description: C(acquire), C(takeover) or C(held) (taking); C(release) or C(none) (releasing).
+  description: C(acquire), C(takeover), C(held) or C(join) (taking); C(release) or C(none) (releasing).
   returned: always
   type: str
 message:
@@ -177,12 +183,13 @@ class Leases(object):
 
 def acquire(module, leases):
     p = module.params
-    decision = lock.decide(leases.read(), p["me"], p["name"], p["namespace"], p["takeover"], p["ttl"], p["target"])
+    decision = lock.decide(leases.read(), p["me"], p["name"], p["namespace"], p["takeover"], p["ttl"], p["target"],
+                           shared=p["shared"])
     result = dict(changed=False, action=decision["action"], message=decision["message"],
                   previous=decision["previous"])
     if decision["action"] == "refuse":
         module.fail_json(msg="%s: %s" % (p["cluster"], decision["message"]), **result)
-    if decision["action"] == "held" or module.check_mode:
+    if decision["action"] in ("held", "join") or module.check_mode:
         return result
     write_error = None
     try:
@@ -228,6 +235,7 @@ def main():
             takeover=dict(type="bool", default=False),
             ttl=dict(type="int", default=0),
             target=dict(type="str"),
+            shared=dict(type="bool", default=False),
         ),
         required_if=[("state", "acquired", ["me"]), ("state", "released", ["holder"])],
         supports_check_mode=True,

@@ -136,7 +136,7 @@ class Fleet:
 # Test files by how long they take, longest first, so that the workers
 # finish at about the same time. Files not listed run after these. The
 # Makefile keeps xdist from reordering them (--no-loadscope-reorder).
-SLOW_FILES_FIRST = ("test_reliability.py", "test_paths_a.py", "test_upgrade.py", "test_paths_b.py",
+SLOW_FILES_FIRST = ("test_reliability.py", "test_paths_a.py", "test_upgrade.py", "test_paths_b.py", "test_awx_workflow.py",
                     "test_db_upgrade.py", "test_role_readmes.py", "test_rollback.py", "test_offline.py", "test_preflight.py",
                     "test_sandbox_is_real.py", "test_molecule.py")
 

@@ -191,3 +191,106 @@ def test_takeover_strings_from_the_command_line(value, takes):
     other = me(pid=222, host="jump-1", run="R1")
     d = lock.decide(lease_of(other), me(), NAME, NS, takeover=value, alive=alive)
     assert d["action"] == ("takeover" if takes else "refuse")
+
+
+# --- a workflow's shared lock (docs/awx.md) ---
+
+def shared_lease(who, done=None, ttl=0):
+    lease = lock.lease_definition(who, NAME, NS, ttl, target="0.28.1", shared=True)
+    lease["metadata"]["resourceVersion"] = "7"
+    if done:
+        lease["metadata"]["annotations"][lock.CONTROL_PLANE_DONE] = done
+    return lease
+
+
+def test_a_job_of_the_same_workflow_run_joins_the_shared_lock():
+    first = me(pid=10, host="awx-node-1", run="wf-41")
+    slice_job = me(pid=99, host="awx-node-2", run="wf-41")
+    got = lock.decide(shared_lease(first), slice_job, NAME, NS, shared=True, alive=dead)
+    assert got["action"] == "join" and got["definition"] is None
+    assert "wf-41" in got["message"]
+
+
+def test_another_run_is_refused_by_a_workflow_lock_naming_its_holder():
+    first = me(pid=10, host="ctl", run="wf-41")
+    other = me(pid=20, host="ctl", run="20261204T190000Z")
+    # The workflow's first job has ended (its pid is gone): still refused.
+    got = lock.decide(shared_lease(first), other, NAME, NS, alive=dead)
+    assert got["action"] == "refuse"
+    assert "ops@ctl pid 10 run wf-41" in got["message"]
+
+
+def test_another_workflow_run_is_refused_too():
+    got = lock.decide(shared_lease(me(run="wf-41")), me(pid=5, run="wf-42"), NAME, NS, shared=True, alive=dead)
+    assert got["action"] == "refuse"
+
+
+def test_a_plain_run_with_the_same_run_id_does_not_join():
+    # Joining needs both sides to be a workflow (shared).
+    got = lock.decide(shared_lease(me(pid=10, run="R")), me(pid=11, run="R"), NAME, NS, alive=alive)
+    assert got["action"] == "refuse"
+
+
+def test_a_plain_lock_is_not_joined_by_a_workflow_job():
+    plain = lease_of(me(pid=10, run="R"))
+    got = lock.decide(plain, me(pid=11, run="R"), NAME, NS, shared=True, alive=alive)
+    assert got["action"] == "refuse"
+
+
+def test_a_shared_lock_still_expires_by_its_ttl():
+    old = shared_lease(me(pid=10, run="wf-41"), ttl=60)
+    got = lock.decide(old, me(pid=11, run="other"), NAME, NS, now=T0 + datetime.timedelta(seconds=61), alive=alive)
+    assert got["action"] == "takeover"
+
+
+def test_a_shared_lock_is_written_as_shared():
+    got = lock.decide(None, me(run="wf-1"), NAME, NS, shared=True)
+    assert got["action"] == "acquire"
+    assert got["definition"]["metadata"]["annotations"][lock.SHARED] == "true"
+    assert lock.holder_of(got["definition"])["shared"] is True
+    plain = lock.decide(None, me(run="R"), NAME, NS)
+    assert lock.holder_of(plain["definition"])["shared"] is False
+
+
+def test_decide_reads_shared_as_the_command_line_gives_it():
+    got = lock.decide(shared_lease(me(pid=1, run="wf-1")), me(pid=2, run="wf-1"), NAME, NS, shared="true")
+    assert got["action"] == "join"
+
+
+def test_only_the_workflow_run_releases_its_shared_lock():
+    lease = shared_lease(me(run="wf-41"))
+    assert lock.releasable_by_run(lease, "wf-41")
+    assert not lock.releasable_by_run(lease, "wf-42")
+    assert not lock.releasable_by_run(lease_of(me(run="wf-41")), "wf-41")  # a plain run's lock
+    assert not lock.releasable_by_run(None, "wf-41")
+
+
+def test_workers_refuse_without_a_lock():
+    msg = lock.phase_problem(None, "wf-41", NAME, NS)
+    assert "no run holds the fleet lock" in msg and "preflight" in msg
+
+
+def test_workers_refuse_before_the_control_plane_phase_completed():
+    msg = lock.phase_problem(shared_lease(me(run="wf-41")), "wf-41", NAME, NS)
+    assert "control-plane phase has not completed" in msg and "-e skoala_run_id=wf-41" in msg
+
+
+def test_workers_refuse_when_the_mark_is_of_another_run():
+    msg = lock.phase_problem(shared_lease(me(run="wf-41"), done="wf-40"), "wf-41", NAME, NS)
+    assert "control-plane phase has not completed" in msg
+
+
+def test_workers_refuse_when_another_run_holds_the_lock():
+    msg = lock.phase_problem(shared_lease(me(run="wf-40"), done="wf-40"), "wf-41", NAME, NS)
+    assert "held by another run" in msg and "run wf-40" in msg
+
+
+def test_workers_start_once_the_control_plane_is_marked_for_their_run():
+    assert lock.phase_problem(shared_lease(me(run="wf-41"), done="wf-41"), "wf-41", NAME, NS) is None
+
+
+def test_the_new_filters_are_registered():
+    filters = FilterModule().filters()
+    lease = shared_lease(me(run="wf-41"), done="wf-41")
+    assert filters["lock_phase_problem"](lease, "wf-41", NAME, NS) is None
+    assert filters["lock_releasable_by_run"](lease, "wf-41") is True

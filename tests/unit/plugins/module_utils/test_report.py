@@ -77,3 +77,71 @@ def test_start_entry_is_failed_until_the_end_says_otherwise():
         "started": 10.0, "backup": "b/w1.values.yaml"}
     new = versions.plan("skoala-init", None, "0.28.1")
     assert report.start_entry(new, 10.0, {})["backup"] is None and report.start_entry(new, 10.0)["from"] is None
+
+
+# --- merging the parts of one workflow run (docs/awx.md) ---
+
+def _row(cluster, component, result):
+    return {"cluster": cluster, "component": component, "release": component, "from": "0.19.2", "to": "0.28.1",
+            "action": "upgrade", "steps": [], "result": result, "duration_seconds": 1.0, "backup": None}
+
+
+def _part(run, *rows_):
+    return {"schema_version": 1, "run_id": run, "target_version": "0.28.1", "releases": list(rows_)}
+
+
+def test_merge_has_every_cluster_of_every_part():
+    from ansible_collections.dce5.skoala.plugins.module_utils import report as rep
+    doc = rep.merge([_part("R", _row("cp", "skoala", "upgraded")),
+                     _part("R", _row("w1", "skoala-init", "upgraded"), _row("w3", "skoala-init", "upgraded")),
+                     _part("R", _row("w2", "skoala-init", "upgraded"))], "R")
+    assert [r["cluster"] for r in doc["releases"]] == ["cp", "w1", "w3", "w2"]
+    assert doc["result"] == "success" and doc["counts"] == {"upgraded": 4} and doc["run_id"] == "R"
+
+
+def test_merge_takes_the_latest_attempt_of_a_release():
+    from ansible_collections.dce5.skoala.plugins.module_utils import report as rep
+    doc = rep.merge([_part("R", _row("w1", "skoala-init", "failed")),
+                     _part("R", _row("w1", "skoala-init", "upgraded"))], "R")
+    assert doc["releases"][0]["result"] == "upgraded" and doc["result"] == "success"
+
+
+def test_merge_keeps_upgraded_over_a_later_unchanged():
+    from ansible_collections.dce5.skoala.plugins.module_utils import report as rep
+    doc = rep.merge([_part("R", _row("w1", "skoala-init", "upgraded")),
+                     _part("R", _row("w1", "skoala-init", "unchanged"))], "R")
+    assert doc["releases"][0]["result"] == "upgraded"
+
+
+def test_merge_ignores_parts_of_other_runs_and_fails_when_empty():
+    from ansible_collections.dce5.skoala.plugins.module_utils import report as rep
+    doc = rep.merge([_part("OTHER", _row("w1", "skoala-init", "upgraded"))], "R")
+    assert doc["releases"] == [] and doc["result"] == "failed"
+
+
+def test_merge_reports_a_failed_slice():
+    from ansible_collections.dce5.skoala.plugins.module_utils import report as rep
+    doc = rep.merge([_part("R", _row("w1", "skoala-init", "upgraded")),
+                     _part("R", _row("w2", "skoala-init", "failed"))], "R")
+    assert doc["result"] == "failed" and doc["counts"] == {"upgraded": 1, "failed": 1}
+
+
+def test_parts_of_reads_config_maps_oldest_first():
+    import json
+    from ansible_collections.dce5.skoala.plugins.module_utils import report as rep
+    cms = [{"metadata": {"name": "b", "creationTimestamp": "2026-12-04T19:02:00Z"},
+            "data": {"report.json": json.dumps(_part("R", _row("w2", "skoala-init", "upgraded")))}},
+           {"metadata": {"name": "a", "creationTimestamp": "2026-12-04T19:01:00Z"},
+            "data": {"report.json": json.dumps(_part("R", _row("cp", "skoala", "upgraded")))}},
+           {"metadata": {"name": "empty"}, "data": {}}]
+    assert [p["releases"][0]["cluster"] for p in rep.parts_of(cms)] == ["cp", "w2"]
+
+
+def test_merge_keeps_a_result_over_a_later_not_started():
+    from ansible_collections.dce5.skoala.plugins.module_utils import report as rep
+    doc = rep.merge([_part("R", _row("w1", "skoala-init", "upgraded")),
+                     _part("R", _row("w1", "skoala-init", "not started"))], "R")
+    assert doc["releases"][0]["result"] == "upgraded"
+    doc = rep.merge([_part("R", _row("w1", "skoala-init", "not started")),
+                     _part("R", _row("w1", "skoala-init", "failed"))], "R")
+    assert doc["releases"][0]["result"] == "failed"
