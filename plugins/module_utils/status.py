@@ -271,8 +271,9 @@ def document(reads, components, run_id, now, target=None, plans=None, namespace=
     doc_clusters = []
     for cluster in order:
         read = reads.get(cluster) or {}
-        problem = read.get("problem") if cluster in reads else "%s: not read (the task reading it did not run)" \
-            % cluster
+        problem = read.get("problem") if cluster in reads else (
+            "%s: not read: the read on the machine it is reached from failed or did not run (ansible-playbook -v "
+            "shows that task's result: 'Read the clusters, their releases and newest backups')" % cluster)
         doc_clusters.append({
             "cluster": cluster,
             "reachable": not problem,

@@ -177,8 +177,10 @@ def test_worker_left_behind_is_skew_and_exits_two(sandbox):
         chart = sandbox.component(cluster)
         if chart == "skoala-init":
             delete_admission_jobs(sandbox, cluster)
+        # --reset-then-reuse-values: the new chart's image tags (--reuse-values would keep the old
+        # chart's defaults, v0.19.2, and the status would rightly report the tags).
         sandbox.helm(cluster, "upgrade", chart, "sandbox/" + chart, "--version", TARGET, "-n", NAMESPACE,
-                     "--reuse-values", "--wait", "--timeout", "180s")
+                     "--reset-then-reuse-values", "--wait", "--timeout", "180s")
     run = run_status(sandbox, {"skoala_target_version": TARGET})
     assert run.rc == 2, run
     doc = latest(sandbox)
@@ -187,6 +189,8 @@ def test_worker_left_behind_is_skew_and_exits_two(sandbox):
     assert "0.19.2 on %s/skoala-init" % left in skew[0]["message"]
     assert "skoala_target_version=%s" % TARGET in skew[0]["message"]
     assert doc["versions"] == ["0.19.2", TARGET]
+    for cluster in [sandbox.control_plane] + sandbox.workers:
+        assert release_row(doc, cluster)["image_tags_match"] is True, release_row(doc, cluster)
     plan = {p["cluster"]: p for p in doc["plan"]}
     assert plan[left]["action"] == "upgrade" and plan[sandbox.control_plane]["action"] == "none"
     assert re.search(r"%s\s+skoala-init\s+0\.19\.2\s+0\.19\.2\s+deployed" % re.escape(left), run.out)
@@ -199,7 +203,7 @@ def test_pending_release_mid_upgrade_exits_two_and_is_left_alone(sandbox):
     worker = sandbox.workers[-1]
     delete_admission_jobs(sandbox, worker)
     cmd = [os.path.join(sandbox.box.bin, "helm"), "--kubeconfig", sandbox.box.kubeconfig(worker), "upgrade",
-           "skoala-init", "sandbox/skoala-init", "--version", TARGET, "-n", NAMESPACE, "--reuse-values",
+           "skoala-init", "sandbox/skoala-init", "--version", TARGET, "-n", NAMESPACE, "--reset-then-reuse-values",
            "--set", "global.sandboxFault=never-ready", "--wait", "--timeout", "600s"]
     proc = subprocess.Popen(cmd, env=sandbox.box.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
