@@ -353,8 +353,8 @@ def _cells(r):
     if r["image_tags_match"] is None:
         images = "-"
     else:
-        images = "ok" if r["image_tags_match"] else "differ: " + ",".join(k.split(".")[0] for k in
-                                                                       r["image_tags_mismatched"])
+        names = ",".join(k.split(".")[0] for k in r["image_tags_mismatched"])
+        images = "ok" if r["image_tags_match"] else "differ: " + names
     if not r["reachable"]:
         return {"cluster": r["cluster"], "component": r["component"], "chart": "?", "app": "?", "state": "unreachable",
                 "rev": "?", "deployed": "?", "images": "?", "backup": backup_cell if backup else "?",

@@ -123,8 +123,8 @@ def test_unreachable_cluster_exits_two(sandbox, tmp_path):
     kubeconfig = os.path.join(str(tmp_path), "down.yaml")
     with open(kubeconfig, "w", encoding="utf-8") as f:
         yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "current-context": "down",
-                        "clusters": [{"name": "down", "cluster": {"server": "https://127.0.0.1:1",
-                                                                   "insecure-skip-tls-verify": True}}],
+                        "clusters": [{"name": "down",
+                                      "cluster": {"server": "https://127.0.0.1:1", "insecure-skip-tls-verify": True}}],
                         "users": [{"name": "down", "user": {"token": token}}],
                         "contexts": [{"name": "down", "context": {"cluster": "down", "user": "down"}}]}, f)
     os.chmod(kubeconfig, 0o600)

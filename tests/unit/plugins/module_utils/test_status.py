@@ -232,8 +232,8 @@ def test_global_cluster_in_both_groups_runs_both_releases():
                             "releases": {"skoala": summary("skoala", "0.28.1"),
                                          "skoala-init": summary("skoala-init", "0.28.1")}}}
     doc = doc_of(reads, components)
-    assert [(r["cluster"], r["component"]) for r in doc["releases"]] == [("dce-global", "skoala"),
-                                                                       ("dce-global", "skoala-init")]
+    expected = [("dce-global", "skoala"), ("dce-global", "skoala-init")]
+    assert [(r["cluster"], r["component"]) for r in doc["releases"]] == expected
     assert doc["converged"] is True
 
 
