@@ -15,7 +15,7 @@ DSN = "skoala:s3cret-pass@tcp(mysql:3306)/skoala?charset=utf8"
 
 def summary(component, version, state="deployed", revision=1, tags=None, deployed="2026-12-04T20:00:00.123456789Z"):
     if tags is None:
-        tags = {k: v for k, v in versions.image_tag_values(component, version).items()}
+        tags = dict(versions.image_tag_values(component, version))
     return {"installed": True, "chart": "%s-%s" % (component, version), "version": version, "status": state,
             "revision": revision, "app_version": version, "last_deployed": deployed, "image_tags": tags}
 
@@ -45,8 +45,8 @@ def fleet(cp="0.28.1", w1="0.28.1", w2="0.28.1", **over):
     return reads
 
 
-def doc_of(reads, components=COMPONENTS, **kw):
-    return status.document(reads, components, "20261204T220000Z-abcd", NOW, **kw)
+def doc_of(reads, components=None, **kw):
+    return status.document(reads, components or COMPONENTS, "20261204T220000Z-abcd", NOW, **kw)
 
 
 def kinds(doc):
