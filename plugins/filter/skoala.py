@@ -13,7 +13,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dce5.skoala.plugins.module_utils import (
     backup, bundle, chart_repo, fleet_plans, images, input_checks, jobs, kubeconfig, lock, machines, releases, report, run_id,
-    secrets, unfinished, upgrade_failure, versions, workloads)
+    secrets, status, unfinished, upgrade_failure, versions, workloads)
 
 
 def fleet_problems(plans_by_host):
@@ -85,6 +85,11 @@ FILTERS = {
     "report_start": report.start_entry,
     "report_merge": report.merge,
     "report_parts": report.parts_of,
+    "status_document": status.document,
+    "status_table": status.table,
+    "status_files": status.files,
+    "status_problems": status.exit_problems,
+    "status_plans": status.plans_by_cluster,
     "chart_versions": releases.chart_versions,
     "kubeconfig_summary": kubeconfig.kubeconfig_summary,
     "input_problems": input_checks.input_problems,

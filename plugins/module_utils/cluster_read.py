@@ -17,9 +17,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.dce5.skoala.plugins.module_utils import kubeconfig, releases, unfinished, workloads
+try:
+    import yaml
+except ImportError:  # where the modules run, the kubernetes package brings it
+    yaml = None
+
+from ansible_collections.dce5.skoala.plugins.module_utils import (
+    backup, kubeconfig, releases, status, unfinished, workloads)
 from ansible_collections.dce5.skoala.plugins.module_utils.connection import CONNECTION_ARGS
 
 TIMEOUT = 30
@@ -37,13 +44,16 @@ REQUEST_OPTIONS = dict(
     releases=dict(type="list", elements="str", default=[]),
     # Global management's release (namespace, release), on the control plane.
     ghippo=dict(type="dict"),
+    # The directory of the backups (one directory per cluster in it): the newest
+    # backup of each release, and the keys of its values that changed since.
+    backup_dir=dict(type="path"),
 )
 
 
 def empty_result(summary=None):
     return {"kubeconfig": summary, "problem": None, "namespace_exists": None, "mysql": {}, "unready_pods": [],
             "insight_found": None, "unfinished": {}, "releases": {},
-            "kubernetes_version": None, "ghippo": None}
+            "kubernetes_version": None, "ghippo": None, "backups": {}}
 
 
 def read_cluster(request, kube):
@@ -102,12 +112,67 @@ def read_cluster(request, kube):
         for release in request.get("releases") or []:
             found = helm_release(namespace, release) if result["namespace_exists"] else {}
             result["releases"][release] = releases.release_summary(found, release)
+            if request.get("backup_dir"):
+                result["backups"][release] = backup_state(
+                    request["backup_dir"], request["cluster"], release, found if result["namespace_exists"] else {})
     except kube.ApiException as exc:
         result["problem"] = "%s: reading the cluster failed: %s %s" % (request["cluster"], exc.status, exc.reason)
     except (ValueError, TypeError, OSError, EOFError) as exc:
         result["problem"] = "%s: a Helm release record in %s could not be read: %s" % (
             request["cluster"], namespace, exc)
     return result
+
+
+def read_backup_directory(directory):
+    """(exists, every file name, name -> text of each metadata file, or None)."""
+    if not os.path.isdir(directory):
+        return False, [], {}
+    names = os.listdir(directory)
+    metas = {}
+    for name in names:
+        if not name.endswith(backup.META_SUFFIX):
+            continue
+        try:
+            with open(os.path.join(directory, name), "rb") as f:
+                metas[name] = f.read(backup.META_MAX_BYTES + 1).decode("utf-8")
+        except (OSError, IOError, UnicodeDecodeError):
+            metas[name] = None
+    return True, names, metas
+
+
+def backup_state(backup_dir, cluster, release, found):
+    """The newest backup of ``release`` (its metadata, never its values) and
+    the keys of the release's user-supplied values (``found``: what
+    releases.latest_release returned) that differ from the backed-up ones.
+
+    The two sets of values are compared here, in the process that reads them,
+    so only key names leave it: ``backup`` (None when there is none),
+    ``changes`` (added / removed / changed keys; None when nothing could be
+    compared) and ``problems`` (unusable backup files, and why)."""
+    directory = os.path.join(backup_dir, cluster)
+    exists, names, metas = read_backup_directory(directory)
+    newest = backup.newest_backup(cluster, release, directory, metas, names, exists)
+    meta = newest["backup"]
+    out = {"backup": None, "changes": None, "problems": list(newest["problems"])}
+    if meta is None:
+        return out
+    out["backup"] = {k: meta.get(k) for k in ("meta_file", "values_file", "time", "revision", "chart", "run_id")}
+    if not (found or {}).get("status"):
+        return out
+    try:
+        with open(meta["values_file"], "rb") as f:
+            backed_up = yaml.safe_load(f.read().decode("utf-8")) or {}
+    # Any failure: a YAML error quotes the text, so only its kind is shown.
+    except Exception as exc:  # pylint: disable=broad-except
+        out["problems"].append("%s: backup values file %s cannot be read (%s); values are not compared." % (
+            cluster, meta["values_file"], type(exc).__name__))
+        return out
+    if not isinstance(backed_up, dict):
+        out["problems"].append("%s: backup values file %s holds no mapping; values are not compared." % (
+            cluster, meta["values_file"]))
+        return out
+    out["changes"] = status.value_changes(backed_up, found["status"].get("user_values") or {})
+    return out
 
 
 def read_statefulset(kube, api, namespace, name):

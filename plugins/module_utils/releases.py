@@ -35,12 +35,12 @@ def helm_read_of(helm_result, release):
 
 def release_summary(helm_info_result, component):
     """What the plan needs from kubernetes.core.helm_info's result, without
-    the values (they hold the DSN): chart, version, status, revision, and the
-    image tags from the computed values."""
+    the values (they hold the DSN): chart, version, status, revision, when it
+    was last deployed, and the image tags from the computed values."""
     status = (helm_info_result or {}).get("status") or {}
     if not status:
         return {"installed": False, "chart": "", "version": None, "status": None,
-                "revision": None, "app_version": None, "image_tags": {}}
+                "revision": None, "app_version": None, "last_deployed": None, "image_tags": {}}
     values = status.get("values") or {}
     keys = list(versions.image_tag_values(component, "99.0.0", "99.0.0"))
     if component == "skoala" and "ui.image.tag" not in keys:
@@ -62,6 +62,8 @@ def release_summary(helm_info_result, component):
         "status": status.get("status"),
         "revision": int(status["revision"]) if status.get("revision") is not None else None,
         "app_version": status.get("app_version"),
+        # Helm's record (info.last_deployed); helm_info's list row calls it "updated".
+        "last_deployed": status.get("last_deployed") or status.get("updated"),
         "image_tags": tags,
     }
 
@@ -133,7 +135,9 @@ def _revision(secret):
 def latest_release(secrets):
     """What kubernetes.core.helm_info (release_state all, get_all_values)
     returns for a release, from its Secrets: Helm's newest revision whatever
-    its state, with the computed values. {} when there is none."""
+    its state, with the computed values, plus the user-supplied ones
+    (``user_values``, what ``helm get values`` shows) and when it was last
+    deployed. {} when there is none."""
     secrets = [s for s in secrets or [] if _revision(s) >= 0]
     if not secrets:
         return {}
@@ -146,4 +150,6 @@ def latest_release(secrets):
         "revision": record.get("version"),
         "app_version": meta.get("appVersion"),
         "values": coalesce_values(chart.get("values") or {}, record.get("config") or {}),
+        "user_values": record.get("config") or {},
+        "last_deployed": (record.get("info") or {}).get("last_deployed"),
     }}

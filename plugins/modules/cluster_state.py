@@ -66,6 +66,14 @@ options:
     type: list
     elements: str
     default: []
+  backup_dir:
+    description:
+      - The directory of the backups (one directory per cluster in it, as M(dce5.skoala.private_files) writes
+        them for the role C(backup_values)); not read when not set.
+      - For each release of O(releases), the newest backup's metadata, and the keys of the release's
+        user-supplied values that differ from the backed-up ones. The values are compared in the module and
+        never returned.
+    type: path
 """
 
 EXAMPLES = r"""
@@ -133,7 +141,23 @@ releases:
       status: deployed
       revision: 3
       app_version: 0.19.2
+      last_deployed: "2026-12-04T22:06:23.871234567Z"
       image_tags: {hive.image.tag: v0.19.2}
+backups:
+  description:
+    - With O(backup_dir), release name to C(backup) (the newest backup's C(meta_file), C(values_file),
+      C(time), C(revision), C(chart), C(run_id); null when there is none), C(changes) (the value keys
+      C(added), C(removed) and C(changed) since that backup; null when nothing could be compared) and
+      C(problems) (unusable backup files). Empty without O(backup_dir).
+  returned: success
+  type: dict
+  sample:
+    skoala:
+      backup: {meta_file: ./backups/dce-global/skoala_20261204T220900Z_rev1.meta.yaml,
+               values_file: ./backups/dce-global/skoala_20261204T220900Z_rev1.values.yaml,
+               time: "2026-12-04T22:09:00Z", revision: 1, chart: skoala-0.19.2, run_id: 20261204T220900Z}
+      changes: {added: [], removed: [], changed: ["hive.configMap.database[0].dsn"]}
+      problems: []
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -69,6 +69,12 @@ options:
         type: list
         elements: str
         default: []
+      backup_dir:
+        description:
+          - The directory of the backups (one directory per cluster in it); not read when not set.
+          - The newest backup of each release and the keys of its values changed since (see
+            M(dce5.skoala.cluster_state)); the values are compared in the module and never returned.
+        type: path
   max_workers:
     description: How many clusters are read at the same time.
     type: int
@@ -104,6 +110,7 @@ clusters:
       unfinished: {}
       kubernetes_version: v1.33.0
       ghippo: null
+      backups: {}
       releases: {skoala-init: {installed: true, chart: skoala-init-0.19.2, version: 0.19.2, status: deployed,
                                revision: 1, app_version: 0.19.2, image_tags: {}}}
 """

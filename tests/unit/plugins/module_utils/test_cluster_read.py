@@ -15,7 +15,8 @@ from ansible_collections.dce5.skoala.plugins.module_utils import cluster_read, r
 
 
 def helm_secret(release, revision, chart_version, status="deployed", defaults=None, config=None):
-    record = {"name": release, "version": revision, "info": {"status": status},
+    record = {"name": release, "version": revision,
+              "info": {"status": status, "last_deployed": "2026-12-04T22:0%d:00.5Z" % revision},
               "chart": {"metadata": {"name": release, "version": chart_version, "appVersion": chart_version},
                         "values": defaults or {}},
               "config": config or {}}
@@ -43,6 +44,10 @@ def test_latest_release_is_the_newest_revision_whatever_its_state():
     assert found["status"]["status"] == "failed" and found["status"]["revision"] == 3
     summary = releases.release_summary(found, "skoala")
     assert summary["version"] == "0.28.1" and summary["image_tags"]["hive.image.tag"] == "v0.28.1-fix"
+    assert summary["last_deployed"] == "2026-12-04T22:03:00.5Z"
+    # the user-supplied values (helm get values) kept apart for the status's comparison, never in the summary
+    assert found["status"]["user_values"] == {"hive": {"image": {"tag": "v0.28.1-fix"}}}
+    assert "user_values" not in summary and "values" not in summary
     assert releases.latest_release([]) == {}
     assert releases.release_summary(releases.latest_release([]), "skoala")["installed"] is False
 

@@ -16,10 +16,19 @@ def test_release_summary_keeps_tags_drops_values():
               "sesame": {"image": {"tag": "v0.19.2"}}, "ui": {"image": {"tag": "v0.18.0"}}}
     summary = releases.release_summary(helm_info("skoala-0.19.2", values=values), "skoala")
     assert summary == {"installed": True, "chart": "skoala-0.19.2", "version": "0.19.2", "status": "deployed",
-                       "revision": 3, "app_version": "x",
+                       "revision": 3, "app_version": "x", "last_deployed": None,
                        "image_tags": {"hive.image.tag": "v0.19.2", "sesame.image.tag": "v0.19.2",
                                       "ui.image.tag": "v0.18.0"}}
     assert "p@ss" not in repr(summary)
+
+
+def test_release_summary_last_deployed_from_the_record_or_the_list_row():
+    record = helm_info("skoala-0.19.2")
+    record["status"]["last_deployed"] = "2026-12-04T22:06:23.871234567Z"
+    assert releases.release_summary(record, "skoala")["last_deployed"] == "2026-12-04T22:06:23.871234567Z"
+    row = helm_info("skoala-0.19.2")
+    row["status"]["updated"] = "2026-12-04 22:06:23.871234567 +0000 UTC"
+    assert releases.release_summary(row, "skoala")["last_deployed"] == "2026-12-04 22:06:23.871234567 +0000 UTC"
 
 
 def test_release_summary_skoala_init_tags_including_seata():
