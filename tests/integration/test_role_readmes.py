@@ -74,7 +74,7 @@ def mode(path):
 
 def test_every_public_role_has_an_example():
     for role in ("preflight", "helm_repo", "backup_values", "db_upgrade", "upgrade_skoala",
-                 "upgrade_skoala_init", "verify", "report", "rollback"):
+                 "upgrade_skoala_init", "verify", "report", "rollback", "status"):
         example = yaml.safe_load(readme_example(role))
         names = [t.get("ansible.builtin.include_role", {}).get("name") for play in example
                  for t in play.get("tasks", [])]
@@ -91,6 +91,20 @@ def test_preflight_alone_plans_and_changes_nothing(site):
     assert set(run.changed().values()) == {0}, run
     for cluster in site.fleet.clusters:
         assert "%s: upgrade" % cluster in run.out, run
+    assert site.fleet.histories() == before
+
+
+def test_status_alone_reads_a_converged_fleet_and_changes_nothing(site):
+    before = site.fleet.histories()
+    # The site's inventory shares the sandbox's skoala_report_dir: this run writes to the site's own.
+    run = site.run("status", "-e", "skoala_report_dir=" + site.path("reports"))
+    assert run.rc == 0, run
+    assert set(run.changed().values()) == {0}, run
+    assert "fleet converged (%d clusters)" % len(site.fleet.clusters) in run.out, run
+    for cluster in site.fleet.clusters:
+        assert cluster in run.out
+    written = site.path("reports", "status-latest.json")
+    assert mode(written) == 0o600 and mode(site.path("reports")) == 0o700
     assert site.fleet.histories() == before
 
 
