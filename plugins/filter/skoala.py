@@ -110,6 +110,7 @@ FILTERS = {
     "rollback_of": upgrade_failure.rollback_of,
     "upgrade_failure": upgrade_failure.message_of,  # its many arguments by name, in one dict
     "lock_identity": lock.identity,
+    "lock_fleet_refusal": lock.fleet_refusal,
     "lock_releasable_by_run": lock.releasable_by_run,
     "lock_phase_problem": lock.phase_problem,
     "pending_plans": versions.pending_plans,

@@ -44,6 +44,9 @@ REQUEST_OPTIONS = dict(
     releases=dict(type="list", elements="str", default=[]),
     # Global management's release (namespace, release), on the control plane.
     ghippo=dict(type="dict"),
+    # The fleet lock's Lease in ``namespace``, on the control plane: preflight
+    # names another run that holds it before anything else it finds.
+    lock=dict(type="str"),
     # The directory of the backups (one directory per cluster in it): the newest
     # backup of each release, and the keys of its values that changed since.
     backup_dir=dict(type="path"),
@@ -53,7 +56,7 @@ REQUEST_OPTIONS = dict(
 def empty_result(summary=None):
     return {"kubeconfig": summary, "problem": None, "namespace_exists": None, "mysql": {}, "unready_pods": [],
             "insight_found": None, "unfinished": {}, "releases": {},
-            "kubernetes_version": None, "ghippo": None, "backups": {}}
+            "kubernetes_version": None, "ghippo": None, "backups": {}, "lock": None}
 
 
 def read_cluster(request, kube):
@@ -102,6 +105,8 @@ def read_cluster(request, kube):
                 limit=1, _request_timeout=TIMEOUT)
             result["insight_found"] = bool(found.items)
         if result["namespace_exists"]:
+            if request.get("lock"):
+                result["lock"] = read_lease(kube, api, namespace, request["lock"])
             if request.get("pods"):
                 pods = core.list_namespaced_pod(namespace, _request_timeout=TIMEOUT)
                 result["unready_pods"] = workloads.unready_pods(items(pods))
@@ -173,6 +178,19 @@ def backup_state(backup_dir, cluster, release, found):
         return out
     out["changes"] = status.value_changes(backed_up, found["status"].get("user_values") or {})
     return out
+
+
+def read_lease(kube, api, namespace, name):
+    """The Lease (who holds it, since when; no secret in it), or None."""
+    try:
+        lease = kube.client.CoordinationV1Api(api).read_namespaced_lease(name, namespace, _request_timeout=TIMEOUT)
+    except kube.ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    lease = api.sanitize_for_serialization(lease)
+    return {"metadata": {k: (lease.get("metadata") or {}).get(k) for k in ("name", "namespace", "annotations")},
+            "spec": lease.get("spec") or {}}
 
 
 def read_statefulset(kube, api, namespace, name):

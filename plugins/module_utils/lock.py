@@ -242,6 +242,22 @@ def decide(lease, me, name, namespace, takeover=False, ttl=0, target=None, now=N
     }
 
 
+def fleet_refusal(cluster_reads, run_id, name, namespace, takeover=False, ttl=0, shared=False, me=None):
+    """Preflight's word on the fleet lock, from the Lease as the fleet read
+    found it (``cluster_reads``: what cluster_read returned per cluster; the
+    control plane's has ``lock``): the refusal message when another run
+    that may still be going holds it, else None. Decided as lease_lock
+    decides, so a stale lock, a takeover or a job of the same workflow run
+    pass. Said first: a release that run is upgrading reads as pending-*,
+    and recovering it then would undo that run's work."""
+    leases = [r.get("lock") for r in cluster_reads or [] if isinstance(r, dict) and r.get("lock")]
+    if not leases:
+        return None
+    me = me or identity(run_id)
+    decision = decide(leases[0], me, name, namespace, takeover=takeover, ttl=ttl, shared=shared)
+    return decision["message"] if decision["action"] == "refuse" else None
+
+
 def not_held(check, write):
     """Why the lock read back after writing it is not this run's: ``check``
     is decide()'s on that read (another run's lock is refused), ``write``

@@ -55,6 +55,11 @@ options:
       - Global management's (ghippo's) Helm release to read, as C(namespace) and C(release); not read when not set.
       - DCE 5.0 installs it as release C(ghippo) in namespace C(ghippo-system), on the global cluster.
     type: dict
+  lock:
+    description:
+      - The name of the fleet lock's Lease to read in O(namespace) (role C(fleet_lock) writes it on the control plane);
+        not read when not set.
+    type: str
   unfinished:
     description:
       - Whether to read the records of upgrades whose steps after the chart did not all run
@@ -116,6 +121,10 @@ unfinished:
   returned: success
   type: dict
   sample: {skoala-init: {from: 0.28.1, target: 0.37.0}}
+lock:
+  description: The fleet lock's Lease (C(metadata) name, namespace, annotations; C(spec)); null when not read or absent.
+  returned: success
+  type: dict
 kubernetes_version:
   description: The API server's version as it reports it (C(gitVersion)).
   returned: success

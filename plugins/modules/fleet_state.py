@@ -60,6 +60,9 @@ options:
           - Global management's release to read, as C(namespace) and C(release) (see M(dce5.skoala.cluster_state));
             not read when not set.
         type: dict
+      lock:
+        description: The name of the fleet lock's Lease to read in C(namespace) (see M(dce5.skoala.cluster_state)).
+        type: str
       unfinished:
         description: Whether to read the records of unfinished upgrades (see M(dce5.skoala.cluster_state)).
         type: bool

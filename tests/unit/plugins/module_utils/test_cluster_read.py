@@ -99,6 +99,15 @@ class FakeKube:
                 def list_namespaced_config_map(self, namespace, **_):
                     return Answer([])
 
+            class CoordinationV1Api:
+                def __init__(self, api):
+                    self.c = api.cluster
+
+                def read_namespaced_lease(self, name, namespace, **_):
+                    if name not in self.c.get("leases", {}):
+                        raise FakeApiException(404, "Not Found")
+                    return self.c["leases"][name]
+
             class VersionApi:
                 def __init__(self, api):
                     self.c = api.cluster
@@ -209,3 +218,16 @@ def test_other_release_reads_the_version_whatever_the_chart_is_called():
     assert read("dce-ghippo-v0.30.0-rc.1") == "0.30.0-rc.1"
     assert read("ghippo-latest") is None
     assert releases.other_release({})["installed"] is False
+
+
+def test_read_cluster_reads_the_fleet_lock_when_asked(kubeconfigs):
+    path = kubeconfigs("global")
+    lease = {"metadata": {"name": "skoala-upgrade-lock", "namespace": "skoala-system", "resourceVersion": "7",
+                          "annotations": {"skoala.dce5.io/run-id": "r1"}},
+             "spec": {"holderIdentity": "u@h pid 1 run r1", "acquireTime": "2026-12-04T00:00:00Z"}}
+    kube = FakeKube({path: {"namespaces": ["skoala-system"], "leases": {"skoala-upgrade-lock": lease}}})
+    out = cluster_read.read_cluster(request("global", path, lock="skoala-upgrade-lock"), kube)
+    assert out["lock"]["spec"]["holderIdentity"] == "u@h pid 1 run r1"
+    assert out["lock"]["metadata"]["annotations"] == {"skoala.dce5.io/run-id": "r1"}
+    assert cluster_read.read_cluster(request("global", path, lock="other"), kube)["lock"] is None
+    assert cluster_read.read_cluster(request("global", path), kube)["lock"] is None

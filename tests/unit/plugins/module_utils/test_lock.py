@@ -294,3 +294,33 @@ def test_the_new_filters_are_registered():
     lease = shared_lease(me(run="wf-41"), done="wf-41")
     assert filters["lock_phase_problem"](lease, "wf-41", NAME, NS) is None
     assert filters["lock_releasable_by_run"](lease, "wf-41") is True
+
+
+# --- preflight's word on the lock, from the fleet read --------------------------
+
+def reads_with(lease):
+    return [{"problem": None, "lock": None}, {"problem": None, "lock": lease}]
+
+
+def test_preflight_names_another_run_that_holds_the_lock():
+    other = me(pid=222, host="jump-1", run="R1")
+    message = lock.fleet_refusal(reads_with(lease_of(other)), "R2", NAME, NS, me=me())
+    assert message.startswith("Another run holds the fleet lock: Lease skoala-system/skoala-upgrade-lock")
+    assert "ops@jump-1 pid 222 run R1" in message and "-e skoala_lock_takeover=true" in message
+
+
+def test_preflight_lets_a_free_lock_a_takeover_and_the_same_workflow_run_pass():
+    other = me(pid=222, host="jump-1", run="R1")
+    assert lock.fleet_refusal(reads_with(None), "R2", NAME, NS, me=me()) is None
+    assert lock.fleet_refusal([], "R2", NAME, NS, me=me()) is None
+    assert lock.fleet_refusal(reads_with(lease_of(other)), "R2", NAME, NS, takeover=True, me=me()) is None
+    job = me(pid=333, host="awx-node-2", run="R1")
+    shared = lock.lease_definition(other, NAME, NS, shared=True)
+    assert lock.fleet_refusal(reads_with(shared), "R1", NAME, NS, shared=True, me=job) is None
+    assert lock.fleet_refusal(reads_with(shared), "R9", NAME, NS, shared=True, me=me(run="R9")) is not None
+
+
+def test_preflight_lets_a_lock_whose_time_to_live_ran_out_pass():
+    other = me(pid=222, host="jump-1", run="R1")
+    expired = lease_of(other, ttl=60, renewed=T0 - datetime.timedelta(hours=1))
+    assert lock.fleet_refusal(reads_with(expired), "R2", NAME, NS, me=me()) is None
