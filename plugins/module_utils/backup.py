@@ -24,6 +24,7 @@ __metaclass__ = type
 
 import datetime
 import json
+import os
 import re
 
 try:
@@ -189,6 +190,24 @@ def _old_name_is_release(name, release):
 def _fix_bad_file(directory):
     return ("restore it from a copy, or move it (with its values file) out of %s; rollback then uses the newest "
             "other backup of the release there, so check that one is the revision you want" % directory)
+
+
+def read_directory(directory):
+    """The backup directory of a cluster as newest_backup reads it: (exists,
+    every file name, name -> text of each metadata file, or None)."""
+    if not os.path.isdir(directory):
+        return False, [], {}
+    names = os.listdir(directory)
+    metas = {}
+    for name in names:
+        if not name.endswith(META_SUFFIX):
+            continue
+        try:
+            with open(os.path.join(directory, name), "rb") as f:
+                metas[name] = f.read(META_MAX_BYTES + 1).decode("utf-8")
+        except (OSError, IOError, UnicodeDecodeError):
+            metas[name] = None
+    return True, names, metas
 
 
 def newest_backup(cluster, release, directory, metas, names, exists=True):

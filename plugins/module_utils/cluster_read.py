@@ -128,23 +128,6 @@ def read_cluster(request, kube):
     return result
 
 
-def read_backup_directory(directory):
-    """(exists, every file name, name -> text of each metadata file, or None)."""
-    if not os.path.isdir(directory):
-        return False, [], {}
-    names = os.listdir(directory)
-    metas = {}
-    for name in names:
-        if not name.endswith(backup.META_SUFFIX):
-            continue
-        try:
-            with open(os.path.join(directory, name), "rb") as f:
-                metas[name] = f.read(backup.META_MAX_BYTES + 1).decode("utf-8")
-        except (OSError, IOError, UnicodeDecodeError):
-            metas[name] = None
-    return True, names, metas
-
-
 def backup_state(backup_dir, cluster, release, found):
     """The newest backup of ``release`` (its metadata, never its values) and
     the keys of the release's user-supplied values (``found``: what
@@ -155,7 +138,7 @@ def backup_state(backup_dir, cluster, release, found):
     ``changes`` (added / removed / changed keys; None when nothing could be
     compared) and ``problems`` (unusable backup files, and why)."""
     directory = os.path.join(backup_dir, cluster)
-    exists, names, metas = read_backup_directory(directory)
+    exists, names, metas = backup.read_directory(directory)
     newest = backup.newest_backup(cluster, release, directory, metas, names, exists)
     meta = newest["backup"]
     out = {"backup": None, "changes": None, "problems": list(newest["problems"])}

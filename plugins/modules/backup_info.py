@@ -175,23 +175,6 @@ from ansible_collections.dce5.skoala.plugins.module_utils.connection import CONN
 from ansible_collections.dce5.skoala.plugins.module_utils.kube import KUBERNETES_IMPORT_ERROR, client, api_client
 
 
-def read_directory(directory):
-    """(exists, every file name, name -> text of each metadata file, or None)."""
-    if not os.path.isdir(directory):
-        return False, [], {}
-    names = os.listdir(directory)
-    metas = {}
-    for name in names:
-        if not name.endswith(backup.META_SUFFIX):
-            continue
-        try:
-            with open(os.path.join(directory, name), "rb") as f:
-                metas[name] = f.read(backup.META_MAX_BYTES + 1).decode("utf-8")
-        except (OSError, IOError, UnicodeDecodeError):
-            metas[name] = None
-    return True, names, metas
-
-
 def read_history(p):
     """(history, None), or (None, why the cluster did not answer)."""
     path = p["kubeconfig"]
@@ -226,7 +209,7 @@ def main():
     if KUBERNETES_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
     directory = os.path.join(p["backup_dir"], p["cluster"])
-    exists, names, metas = read_directory(directory)
+    exists, names, metas = backup.read_directory(directory)
     found = backup.newest_backup(p["cluster"], p["release"], directory, metas, names, exists)
     history, unreachable = read_history(p)
     result = backup.decide(p["cluster"], p["release"], p["component"], p["namespace"], directory, found, history,
