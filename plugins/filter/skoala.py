@@ -12,8 +12,8 @@ import functools
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dce5.skoala.plugins.module_utils import (
-    backup, bundle, chart_repo, fleet_plans, images, input_checks, jobs, kubeconfig, lock, machines, releases, report, run_id,
-    secrets, status, unfinished, upgrade_failure, versions, workloads)
+    backup, bundle, chart_repo, fleet_plans, images, input_checks, jobs, kubeconfig, lock, machines, preflight, releases, report,
+    run_id, secrets, status, unfinished, upgrade_failure, versions, workloads)
 
 
 def fleet_problems(plans_by_host):
@@ -93,6 +93,11 @@ FILTERS = {
     "chart_versions": releases.chart_versions,
     "kubeconfig_summary": kubeconfig.kubeconfig_summary,
     "input_problems": input_checks.input_problems,
+    "components_problem": preflight.components_problem,
+    "preflight_input_problems": preflight.input_problems,
+    "preflight_cluster_problems": preflight.cluster_problems,
+    "preflight_plans": preflight.fleet,
+    "helm_problems": preflight.helm_problems,
     "fleet_table": fleet_plans.fleet_table,
     "fleet_problems": fleet_problems,
     "offline_images": bundle.offline_images,

@@ -2,8 +2,10 @@
 every bad input fails with a clear message and leaves every release as it was."""
 import os
 import re
+import socket
 
 import pytest
+import yaml
 
 # Every test here leaves the releases as it found them (most assert it), so
 # one reset to the baseline serves the whole module.
@@ -145,19 +147,31 @@ def test_bad_input_fails_clearly_and_changes_nothing(sandbox, tmp_path, case_id,
     assert not os.path.exists(SHELL_MARKER), "a value reached a shell"
 
 
-def test_unreachable_worker_stops_everything(sandbox):
+def test_unreachable_worker_stops_everything(sandbox, tmp_path):
+    """A worker whose API server refuses connections. Its kubeconfig is
+    pointed at a port this test holds bound but not listening: stopping the
+    real cluster would free its ports, and another sandbox on this machine
+    may take one before it starts again (seen in CI: the cluster never came
+    back, and every later test of the sandbox failed)."""
     before = sandbox.histories()
     worker = sandbox.workers[-1]
-    kwokctl = os.path.join(sandbox.box.bin, "kwokctl")
-    sandbox.box.run(kwokctl, "stop", "cluster", "--name", worker, capture=True)
-    try:
-        run = sandbox.playbook("upgrade.yml")
-    finally:
-        sandbox.box.run(kwokctl, "start", "cluster", "--name", worker, capture=True)
-        sandbox.box.ensure_clusters(sandbox.clusters)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        with open(sandbox.box.kubeconfig(worker), encoding="utf-8") as f:
+            kubeconfig = yaml.safe_load(f)
+        for entry in kubeconfig["clusters"]:
+            entry["cluster"]["server"] = "https://127.0.0.1:%d" % port
+        dead = tmp_path / "dead-kubeconfig.yaml"
+        dead.write_text(yaml.safe_dump(kubeconfig), encoding="utf-8")
+        dead.chmod(0o600)
+        inv = sandbox.inventory_copy()
+        inv["all"]["children"]["skoala_workers"]["hosts"][worker]["skoala_kubeconfig"] = str(dead)
+        run = sandbox.playbook("upgrade.yml", inventory=sandbox.write_inventory(tmp_path, inv))
     assert run.rc != 0, run
     text = " ".join(run.out.split())
-    assert "%s: cannot reach the API server https://127.0.0.1:" % worker in text
+    assert "%s: cannot reach the API server https://127.0.0.1:%d" % (worker, port) in text
+    assert "Connection refused" in text
     assert sandbox.histories() == before
 
 

@@ -462,6 +462,9 @@ class Sandbox:
             if not self.release_in(name, "insight-agent", "insight-system"):
                 self.helm(name, "upgrade", "--install", "insight-agent", self.state["insight_chart"],
                           "-n", "insight-system", "--create-namespace", "--wait", "--timeout", "120s", capture=True)
+        # The last one had it when the sandbox had more workers.
+        if len(workers) > 1 and self.release_in(workers[-1], "insight-agent", "insight-system"):
+            self.helm(workers[-1], "uninstall", "insight-agent", "-n", "insight-system", "--wait", capture=True)
 
     def baseline_values(self):
         return {
@@ -620,6 +623,12 @@ class Sandbox:
         quick path tests take between cases."""
         baseline = baseline or self.state["baseline"]
         names = self.state["clusters"]
+        # A cluster a test (or the machine) left down would fail every later
+        # test of this sandbox: bring it back first.
+        down = [name for name in names if not self.cluster_healthy(name)]
+        if down:
+            log("reset: %s not healthy, restoring the clusters" % ", ".join(down))
+            self.ensure_clusters(names)
         self.ensure_dependencies(names[1:])
         self.install_baselines(names, baseline)
 
