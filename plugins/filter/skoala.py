@@ -12,8 +12,8 @@ import functools
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dce5.skoala.plugins.module_utils import (
-    backup, bundle, chart_repo, fleet_plans, images, input_checks, jobs, kubeconfig, lock, machines, preflight, releases, report,
-    run_id, secrets, status, unfinished, upgrade_failure, versions, workloads)
+    backup, bundle, chart_repo, fleet_plans, images, input_checks, jobs, kubeconfig, lock, machines, preflight, release_backups,
+    releases, report, run_id, secrets, status, unfinished, upgrade_failure, versions, workloads)
 
 
 def fleet_problems(plans_by_host):
@@ -70,6 +70,8 @@ FILTERS = {
     "backup_files": backup.backup_files,
     "backup_private_files": backup.backup_private_files,
     "backup_index": backup.backup_index,
+    "backup_run_problems": release_backups.run_problems,
+    "backup_run_of": release_backups.run_of,
     "backup_values_by_component": backup.backup_values_by_component,
     "rollback_argv": backup.rollback_argv,
     "rollback_failure": backup.rollback_failure,

@@ -101,6 +101,9 @@ def plan_params(req, read, component, available_versions, skip):
         "steps_skip": settings.get("steps_skip") or [],
         "kubernetes_version": None if "kubernetes_version" in skip else (read.get("kubernetes_version") or None),
         "ghippo_version": (read.get("ghippo") or {}).get("version") or None,
+        # For the commands a refusal gives (helm rollback --kubeconfig ...).
+        "kubeconfig": (req.get("read") or {}).get("kubeconfig") or None,
+        "context": (req.get("read") or {}).get("context") or None,
     }
     return params
 

@@ -89,6 +89,8 @@ class FakeKube:
                         raise FakeApiException(404, "Not Found")
 
                 def list_namespaced_secret(self, namespace, label_selector="", **_):
+                    if self.c.get("down"):
+                        raise ConnectionError("connection refused")
                     name = dict(kv.split("=") for kv in label_selector.split(","))["name"]
                     return Answer([s for s in self.c.get("secrets", []) if s["metadata"]["labels"]["name"] == name
                                    and s["metadata"].get("namespace", "skoala-system") == namespace])

@@ -26,6 +26,7 @@ def request(cluster, components, **plan):
                   "mysql_statefulset": "mcamel-common-mysql-cluster-mysql",
                   "insight_namespace": "insight-system", "insight_release": "insight-agent"},
         "image_registry": {"source": "online", "given": "", "registry": "", "repository": "skoala"},
+        "read": {"cluster": cluster, "kubeconfig": "/k/%s.yaml" % cluster, "context": "ctx-%s" % cluster},
     }
 
 
@@ -184,3 +185,15 @@ def test_helm_problems():
     # a version with a suffix is still compared by its numbers
     assert preflight.helm_problems([helm_result("a", stdout="v3.19.0+g3d8990f")], "3.10.0") == []
     assert preflight.helm_problems([helm_result("a", stdout="garbage")], "3.10.0")
+
+
+def test_a_stuck_release_is_refused_with_the_rollback_for_its_own_cluster():
+    requests = [request("w1", ["skoala-init"]), request("w2", ["skoala-init"])]
+    reads = {"w1": read("w1", {"skoala-init": release("skoala-init", "0.28.1", status="pending-upgrade")}),
+             "w2": read("w2", {"skoala-init": release("skoala-init", "0.19.2")})}
+    plans = preflight.fleet(requests, reads)["plans"]
+    (stuck,) = plans["w1"]
+    assert stuck["action"] == "refuse" and "pending-upgrade" in stuck["reason"]
+    assert "helm rollback skoala-init -n skoala-system --kubeconfig /k/w1.yaml --kube-context ctx-w1" \
+        in stuck["reason"]
+    assert plans["w2"][0]["action"] == "upgrade"
