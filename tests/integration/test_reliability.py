@@ -350,7 +350,7 @@ def test_killed_runs_and_a_killed_apiserver(fleet, tmp_path):
 
     # 1. SIGKILL while the backups are written
     run = Background(fleet, tmp_path, "kill-backup")
-    run.wait_for_line("TASK [dce5.skoala.backup_values : Write the values and their metadata")
+    run.wait_for_line("TASK [dce5.skoala.backup_values : Back up the values of the releases that will change")
     run.kill(signal.SIGKILL)
     assert fleet.histories() == baseline
     assert_backups_whole(fleet)
