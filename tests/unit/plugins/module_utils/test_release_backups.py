@@ -11,7 +11,11 @@ import time
 import yaml
 
 from ansible_collections.dce5.skoala.plugins.module_utils import backup, release_backups
-from test_cluster_read import FakeKube, helm_secret, kubeconfigs  # noqa: F401 - the fixture is used by name
+import test_cluster_read
+from test_cluster_read import FakeKube, helm_secret
+
+# The kubeconfig files fixture, shared with test_cluster_read (pytest finds it by name).
+kubeconfigs = test_cluster_read.kubeconfigs
 
 DSN = "root:Pa55-w0rd@tcp(mysql:3306)/skoala"
 RUN_ID = "20261205T010203Z-ab12"
