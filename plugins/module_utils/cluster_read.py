@@ -186,11 +186,16 @@ def read_statefulset(kube, api, namespace, name):
     return workloads.statefulset_readiness(api.sanitize_for_serialization(sts))
 
 
-def read_fleet(requests, kube, max_workers=8):
-    """cluster -> result of read_cluster, the clusters read in parallel."""
+def each_cluster(requests, work, max_workers=8):
+    """cluster -> ``work(request)`` for each request, a thread per cluster up
+    to ``max_workers``: the fleet's reads and its backups."""
     requests = list(requests or [])
     if not requests:
         return {}
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(requests)))) as pool:
-        results = pool.map(lambda r: read_cluster(r, kube), requests)
-        return dict(zip([r["cluster"] for r in requests], results))
+        return dict(zip([r["cluster"] for r in requests], pool.map(work, requests)))
+
+
+def read_fleet(requests, kube, max_workers=8):
+    """cluster -> result of read_cluster, the clusters read in parallel."""
+    return each_cluster(requests, lambda r: read_cluster(r, kube), max_workers)

@@ -22,10 +22,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.dce5.skoala.plugins.module_utils import (
-    backup, kubeconfig, private_files, releases, secrets)
+    backup, cluster_read, kubeconfig, private_files, releases, secrets)
 
 TIMEOUT = 30
 
@@ -104,12 +103,8 @@ def back_up_cluster(request, kube, backup_dir, run_id, time, check_mode=False):
 
 def back_up_fleet(requests, kube, backup_dir, run_id, time, check_mode=False, max_workers=8):
     """cluster -> back_up_cluster's result, the clusters in parallel."""
-    requests = list(requests or [])
-    if not requests:
-        return {}
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(requests)))) as pool:
-        results = pool.map(lambda r: back_up_cluster(r, kube, backup_dir, run_id, time, check_mode), requests)
-        return dict(zip([r["cluster"] for r in requests], results))
+    return cluster_read.each_cluster(
+        requests, lambda r: back_up_cluster(r, kube, backup_dir, run_id, time, check_mode), max_workers)
 
 
 # --- the module's results, as the role reads them -------------------------
