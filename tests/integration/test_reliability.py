@@ -20,7 +20,7 @@ import time
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, sandbox_mod
 
 TARGET = "0.28.1"
 NS = "skoala-system"
@@ -312,32 +312,55 @@ def test_control_plane_failure_then_repo_down_then_rerun(fleet, tmp_path):
     assert_backups_whole(fleet)
 
 
+def component_commands(base):
+    """Each running component of a kwokctl cluster: its command line and
+    working directory, read from /proc while it runs."""
+    commands = {}
+    pid_dir = os.path.join(base, "pids")
+    for pid_file in os.listdir(pid_dir):
+        with open(os.path.join(pid_dir, pid_file), encoding="utf-8") as f:
+            pid = int(f.read().strip())
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            argv = [a.decode() for a in f.read().split(b"\0") if a]
+        commands[pid_file[:-len(".pid")]] = (pid, argv, os.readlink("/proc/%d/cwd" % pid))
+    return commands
+
+
+def start_component(base, name, argv, cwd):
+    with open(os.path.join(base, "logs", name + ".log"), "ab") as log:
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    with open(os.path.join(base, "pids", name + ".pid"), "w", encoding="utf-8") as f:
+        f.write(str(proc.pid))
+    return proc.pid
+
+
 def kill_and_restart_apiserver(fleet, cluster, down=2.0):
     """SIGKILL the cluster's kube-apiserver (kwokctl binary runtime) and start
     it again with the same command line (other sandboxes on this machine may
-    grab a port left free for long, so it is down for seconds only)."""
+    grab a port left free for long, so it is down for seconds only).
+
+    kwokctl does not supervise its components: a kube-scheduler or
+    kube-controller-manager that loses its leader lease while the API server
+    is down exits, as it would under kubelet before being restarted. Those
+    are started again here the way the kubelet would."""
     base = os.path.join(fleet.dir, "kwok", "clusters", cluster)
-    pid_file = os.path.join(base, "pids", "kube-apiserver.pid")
-    with open(pid_file, encoding="utf-8") as f:
-        pid = int(f.read().strip())
-    with open("/proc/%d/cmdline" % pid, "rb") as f:
-        argv = [a.decode() for a in f.read().split(b"\0") if a]
+    commands = component_commands(base)
+    pid, argv, cwd = commands.pop("kube-apiserver")
     assert argv[0].endswith("kube-apiserver"), argv
-    cwd = os.readlink("/proc/%d/cwd" % pid)
     os.kill(pid, signal.SIGKILL)
     deadline = time.time() + 20
     while os.path.exists("/proc/%d" % pid) and time.time() < deadline:
         time.sleep(0.1)
     assert fleet.kubectl(cluster, "get", "ns", "--request-timeout=2s", check=False).returncode != 0
     time.sleep(down)
-    with open(os.path.join(base, "logs", "kube-apiserver.log"), "ab") as log:
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
-    with open(pid_file, "w", encoding="utf-8") as f:
-        f.write(str(proc.pid))
+    start_component(base, "kube-apiserver", argv, cwd)
     deadline = time.time() + 90
     while not fleet.box.cluster_healthy(cluster):
         assert time.time() < deadline, "kube-apiserver of %s did not come back" % cluster
+        for name, (pid, argv, cwd) in list(commands.items()):
+            if not sandbox_mod.pid_alive(pid):
+                commands[name] = (start_component(base, name, argv, cwd), argv, cwd)
         time.sleep(0.5)
 
 
