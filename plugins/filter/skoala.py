@@ -13,7 +13,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dce5.skoala.plugins.module_utils import (
     backup, bundle, chart_repo, fleet_plans, images, input_checks, jobs, kubeconfig, lock, machines, preflight, release_backups,
-    releases, report, run_id, secrets, status, unfinished, upgrade_failure, versions, workloads)
+    releases, report, run_id, secrets, stale_jobs, status, unfinished, upgrade_failure, versions, workloads)
 
 
 def fleet_problems(plans_by_host):
@@ -72,6 +72,8 @@ FILTERS = {
     "backup_index": backup.backup_index,
     "backup_run_problems": release_backups.run_problems,
     "backup_run_of": release_backups.run_of,
+    "stale_jobs_requests": stale_jobs.requests_of,
+    "stale_jobs_of": stale_jobs.result_of,
     "backup_values_by_component": backup.backup_values_by_component,
     "rollback_argv": backup.rollback_argv,
     "rollback_failure": backup.rollback_failure,

@@ -211,3 +211,83 @@ def test_interrupted_worker_upgrade_is_recovered(fleet, tmp_path):
     for cluster in fleet.clusters:
         release = fleet.release(cluster)
         assert release["status"] == "deployed" and release["chart"].endswith(TARGET)
+
+
+HELM_UPGRADE_PLAY = """
+- name: helm_upgrade against kubernetes.core.helm_info
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/dce5.skoala.cluster:
+      kubeconfig: "{{ kubeconfig }}"
+  tasks:
+    - name: Delete the admission Jobs, as the plan's step does
+      kubernetes.core.k8s:
+        definition: "{{ ['gateway-api-admission', 'gateway-api-admission-patch'] | dce5.skoala.job_references('skoala-system') }}"
+        state: absent
+        wait: true
+    - name: Upgrade
+      dce5.skoala.helm_upgrade:
+        binary_path: "{{ helm }}"
+        release_name: skoala-init
+        release_namespace: skoala-system
+        chart_ref: "{{ chart_ref }}"
+        chart_version: "{{ version }}"
+        reset_values: true
+        values_files: ["{{ values_file }}"]
+        release_values: {sandboxExtra: {fromModule: "yes"}, skoala-agent: {replicas: 3}}
+        set_values:
+          - {value: "skoala-agent.image.tag=v{{ version }}", value_type: string}
+        wait: true
+        wait_timeout: 120s
+      register: upgraded
+    - name: Read the release the way helm_info does
+      kubernetes.core.helm_info:
+        binary_path: "{{ helm }}"
+        release_name: skoala-init
+        release_namespace: skoala-system
+      register: read
+      no_log: true
+    - name: Keep both for the test
+      ansible.builtin.copy:
+        content: "{{ {'upgraded': upgraded, 'read': read} | to_json }}"
+        dest: "{{ out }}"
+        mode: "0600"
+"""
+
+
+def test_helm_upgrade_module_returns_the_release_as_helm_info_reads_it(fleet, tmp_path):
+    """dce5.skoala.helm_upgrade runs helm once; what it returns is what
+    kubernetes.core.helm_info reads afterwards, values files merge before the
+    extra values, and a failure leaves the release as it was with helm's words."""
+    worker = fleet.workers[-1]
+    values_file = tmp_path / "before.values.yaml"
+    values_file.write_text(yaml.safe_dump(fleet.values(worker)))
+    values_file.chmod(0o600)
+    play = tmp_path / "play.yml"
+    play.write_text(HELM_UPGRADE_PLAY)
+    out = tmp_path / "out.json"
+    # The sandbox's own entry for its chart repository ("sandbox"), in its helm config.
+    common = {"kubeconfig": fleet.box.kubeconfig(worker), "helm": os.path.join(fleet.box.bin, "helm"),
+              "chart_ref": "sandbox/skoala-init", "values_file": str(values_file), "out": str(out)}
+
+    before = fleet.history(worker)
+    run = fleet.playbook(str(play), extra_vars=dict(common, version=TARGET))
+    assert run.rc == 0, run
+    result = json.loads(out.read_text())
+    upgraded, read = result["upgraded"], result["read"]
+    assert upgraded["changed"] is True
+    assert upgraded["command"].count("--values") == 2 and "--version" in upgraded["command"]
+    for key in ("name", "namespace", "revision", "status", "chart", "app_version", "values"):
+        assert upgraded["status"][key] == read["status"][key], key
+    assert upgraded["status"]["chart"] == "skoala-init-" + TARGET and upgraded["status"]["status"] == "deployed"
+    values = fleet.values(worker)
+    assert values["sandboxExtra"] == {"fromModule": "yes"}
+    assert values["skoala-agent"]["replicas"] == 3 and values["skoala-agent"]["image"]["tag"] == "v" + TARGET
+    assert len(fleet.history(worker)) == len(before) + 1
+
+    after = fleet.history(worker)
+    failed = fleet.playbook(str(play), extra_vars=dict(common, version="9.9.9"))
+    assert failed.rc != 0
+    assert "Failure when executing Helm command. Exited 1." in failed.out
+    assert fleet.history(worker) == after
