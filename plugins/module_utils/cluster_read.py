@@ -59,16 +59,26 @@ def empty_result(summary=None):
             "kubernetes_version": None, "ghippo": None, "backups": {}, "lock": None}
 
 
+def connection_problem(request, kube):
+    """``(summary, problem)`` before a request's cluster is reached: the
+    kubeconfig's summary (no credentials) and None, or the message naming
+    the cluster when its kubeconfig or the kubernetes package is missing.
+    Every module that works on many clusters starts with it."""
+    summary, problem = kubeconfig.read_file(request["kubeconfig"], request.get("context"))
+    if problem:
+        return summary, "%s: %s" % (request["cluster"], problem)
+    if kube.KUBERNETES_IMPORT_ERROR:
+        return summary, "%s: the Python package kubernetes is missing where the modules run" % request["cluster"]
+    return summary, None
+
+
 def read_cluster(request, kube):
     """The result for one request (a dict of REQUEST_OPTIONS). ``kube`` is
     module_utils.kube, passed in so that tests can give another."""
-    summary, problem = kubeconfig.read_file(request["kubeconfig"], request.get("context"))
+    summary, problem = connection_problem(request, kube)
     result = empty_result(summary)
     if problem:
-        result["problem"] = "%s: %s" % (request["cluster"], problem)
-        return result
-    if kube.KUBERNETES_IMPORT_ERROR:
-        result["problem"] = "%s: the Python package kubernetes is missing where the modules run" % request["cluster"]
+        result["problem"] = problem
         return result
     namespace = request.get("namespace") or "skoala-system"
     try:

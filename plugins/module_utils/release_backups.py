@@ -65,12 +65,9 @@ def back_up_cluster(request, kube, backup_dir, run_id, time, check_mode=False):
     result = {"problem": None, "backups": {}, "changed_paths": [], "secrets": [], "values": {}}
     if not request.get("plans"):
         return result
-    summary, problem = kubeconfig.read_file(request["kubeconfig"], request.get("context"))
+    summary, problem = cluster_read.connection_problem(request, kube)
     if problem:
-        result["problem"] = "%s: %s" % (cluster, problem)
-        return result
-    if kube.KUBERNETES_IMPORT_ERROR:
-        result["problem"] = "%s: the Python package kubernetes is missing where the modules run" % cluster
+        result["problem"] = problem
         return result
     try:
         reads = _reads(request, kube)

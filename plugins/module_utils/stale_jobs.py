@@ -55,12 +55,9 @@ def delete_cluster_jobs(request, kube, timeout=120, check_mode=False, sleep=time
     there: in check mode, the ones that would be deleted)."""
     cluster, namespace, names = request["cluster"], request["namespace"], list(request["jobs"])
     result = {"problem": None, "deleted": []}
-    summary, problem = kubeconfig.read_file(request["kubeconfig"], request.get("context"))
+    summary, problem = cluster_read.connection_problem(request, kube)
     if problem:
-        result["problem"] = "%s: %s" % (cluster, problem)
-        return result
-    if kube.KUBERNETES_IMPORT_ERROR:
-        result["problem"] = "%s: the Python package kubernetes is missing where the modules run" % cluster
+        result["problem"] = problem
         return result
     try:
         batch = kube.client.BatchV1Api(kube.api_client(request["kubeconfig"], request.get("context")))
