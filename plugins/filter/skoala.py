@@ -101,7 +101,7 @@ FILTERS = {
     "preflight_input_problems": preflight.input_problems,
     "preflight_cluster_problems": preflight.cluster_problems,
     "preflight_plans": preflight.fleet,
-    "helm_problems": preflight.helm_problems,
+    "machine_problems": preflight.machine_problems,
     "fleet_table": fleet_plans.fleet_table,
     "fleet_problems": fleet_problems,
     "offline_images": bundle.offline_images,

@@ -165,21 +165,30 @@ def _version_tuple(text):
     return tuple(parts) if parts else None
 
 
-def helm_problems(results, min_version):
-    """Helm's version on each machine (the results of `helm version` run on
-    one host per machine, ``item`` naming it): a message for each where helm
-    is missing or older than ``min_version``."""
+def machine_problems(results, min_version):
+    """What fleet_state read of each machine (its looped results, ``item``
+    naming the machine): a message where helm is missing or older than
+    ``min_version``, and for each directory of the run that exists but is
+    not a writable directory."""
     problems = []
     minimum = _version_tuple(min_version)
     for res in results or []:
         if res.get("skipped"):
             continue
-        found = (res.get("stdout") or "").strip()
-        version = _version_tuple(found) if res.get("rc") == 0 else None
-        if version is not None and minimum is not None and version >= minimum:
-            continue
-        binary = (res.get("cmd") or ["helm"])[0] if isinstance(res.get("cmd"), list) else "helm"
-        why = (": " + res["msg"]) if res.get("msg") and res.get("rc") != 0 else ""
-        problems.append("%s: helm %s (%s%s); install helm >= %s or point skoala_helm_binary at it."
-                        % (res.get("item"), found or "not found", binary, why, min_version))
+        machine = res.get("item")
+        helm = res.get("helm")
+        if helm:
+            found = helm.get("version") or ""
+            version = _version_tuple(found) if helm.get("rc") == 0 else None
+            if version is None or minimum is None or version < minimum:
+                why = (": " + helm["msg"]) if helm.get("msg") and helm.get("rc") not in (0, None) else ""
+                problems.append("%s: helm %s (%s%s); install helm >= %s or point skoala_helm_binary at it."
+                                % (machine, found or "not found", helm.get("binary") or "helm", why, min_version))
+        for name, state in sorted((res.get("directories") or {}).items()):
+            if not state.get("exists") or (state.get("isdir") and state.get("writeable")):
+                continue
+            problems.append("%s (%s) %s (read from %s); point it at a directory the backups and reports can be "
+                            "written to." % (state.get("path"), name,
+                                             "is not a directory" if not state.get("isdir") else "is not writable",
+                                             machine))
     return problems

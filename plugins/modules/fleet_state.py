@@ -78,6 +78,17 @@ options:
           - The newest backup of each release and the keys of its values changed since (see
             M(dce5.skoala.cluster_state)); the values are compared in the module and never returned.
         type: path
+  helm_binary:
+    description:
+      - Helm to read the version of, on the machine the module runs on (a path, or a name looked up in
+        C(PATH)); not read when not set.
+    type: str
+  directories:
+    description:
+      - Directories the run will write to on this machine, by the variable that names them
+        (C(skoala_backup_dir) for example); whether each exists, is a directory and is writable.
+    type: dict
+    default: {}
   max_workers:
     description: How many clusters are read at the same time.
     type: int
@@ -116,25 +127,55 @@ clusters:
       backups: {}
       releases: {skoala-init: {installed: true, chart: skoala-init-0.19.2, version: 0.19.2, status: deployed,
                                revision: 1, app_version: 0.19.2, image_tags: {}}}
+helm:
+  description:
+    - Helm on this machine, when O(helm_binary) is set; null otherwise. C(rc) is null when the binary
+      was not found, C(version) is empty unless C(rc) is 0, and C(msg) says why it failed.
+  returned: always
+  type: dict
+  sample: {binary: /usr/local/bin/helm, rc: 0, version: v3.19.0, msg: ""}
+directories:
+  description: Each directory of O(directories), by its name there.
+  returned: always
+  type: dict
+  sample: {skoala_backup_dir: {path: ./backups, exists: true, isdir: true, writeable: true}}
 """
+
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dce5.skoala.plugins.module_utils import cluster_read, kube
+from ansible_collections.dce5.skoala.plugins.module_utils import cluster_read, kube, machine_state
+
+
+def find_binary(module, binary):
+    """The executable ``binary`` names (a path, or a name in PATH), or None."""
+    if os.sep in binary:
+        return binary if os.path.isfile(binary) and os.access(binary, os.X_OK) else None
+    return module.get_bin_path(binary)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             clusters=dict(type="list", elements="dict", required=True, options=cluster_read.REQUEST_OPTIONS),
+            helm_binary=dict(type="str"),
+            directories=dict(type="dict", default={}),
             max_workers=dict(type="int", default=8),
         ),
         supports_check_mode=True,
     )
     if module.params["max_workers"] < 1:
         module.fail_json(msg="max_workers must be at least 1, got %d" % module.params["max_workers"])
-    clusters = cluster_read.read_fleet(module.params["clusters"], kube, module.params["max_workers"])
-    module.exit_json(changed=False, clusters=clusters)
+    params = module.params
+    helm = None
+    if params["helm_binary"]:
+        helm = machine_state.helm_version(params["helm_binary"], lambda b: find_binary(module, b),
+                                          lambda argv: module.run_command(argv, check_rc=False))
+    directories = dict((name, machine_state.directory_state(path))
+                       for name, path in sorted(params["directories"].items()))
+    clusters = cluster_read.read_fleet(params["clusters"], kube, params["max_workers"])
+    module.exit_json(changed=False, clusters=clusters, helm=helm, directories=directories)
 
 
 if __name__ == "__main__":

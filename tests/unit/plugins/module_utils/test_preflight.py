@@ -166,25 +166,46 @@ def test_cluster_problems_unreachable_and_unread():
                         "w2: the cluster was not read (its machine's read failed, see above)."]
 
 
-def helm_result(host, rc=0, stdout="v3.19.0", msg=None, skipped=False):
-    res = {"item": host, "rc": rc, "stdout": stdout, "cmd": ["/opt/helm", "version"]}
-    if msg:
-        res["msg"] = msg
+def machine_read(host, rc=0, version="v3.19.0", msg="", binary="/opt/helm", directories=None, skipped=False):
+    """One looped result of fleet_state, as the preflight role registers it."""
     if skipped:
-        res = {"item": host, "skipped": True}
-    return res
+        return {"item": host, "skipped": True}
+    helm = {"binary": binary, "rc": rc, "version": version, "msg": msg}
+    return {"item": host, "clusters": {}, "helm": helm, "directories": directories or {}}
 
 
-def test_helm_problems():
-    assert preflight.helm_problems([helm_result("a"), helm_result("b", stdout="v3.10.0")], "3.10.0") == []
-    assert preflight.helm_problems([helm_result("a", skipped=True)], "3.10.0") == []
-    old, missing = preflight.helm_problems(
-        [helm_result("a", stdout="v3.9.4"), helm_result("b", rc=2, stdout="", msg="[Errno 2] No such file")], "3.10.0")
+def test_machine_problems_helm():
+    assert preflight.machine_problems([machine_read("a"), machine_read("b", version="v3.10.0")], "3.10.0") == []
+    assert preflight.machine_problems([machine_read("a", skipped=True)], "3.10.0") == []
+    old, missing, failing = preflight.machine_problems(
+        [machine_read("a", version="v3.9.4"), machine_read("b", rc=None, version="", msg="not found", binary="helm"),
+         machine_read("c", rc=1, version="", msg="exec format error")], "3.10.0")
     assert old == "a: helm v3.9.4 (/opt/helm); install helm >= 3.10.0 or point skoala_helm_binary at it."
-    assert missing.startswith("b: helm not found (/opt/helm: [Errno 2] No such file)")
+    assert missing == "b: helm not found (helm); install helm >= 3.10.0 or point skoala_helm_binary at it."
+    assert failing.startswith("c: helm not found (/opt/helm: exec format error)")
     # a version with a suffix is still compared by its numbers
-    assert preflight.helm_problems([helm_result("a", stdout="v3.19.0+g3d8990f")], "3.10.0") == []
-    assert preflight.helm_problems([helm_result("a", stdout="garbage")], "3.10.0")
+    assert preflight.machine_problems([machine_read("a", version="v3.19.0+g3d8990f")], "3.10.0") == []
+    assert preflight.machine_problems([machine_read("a", version="garbage")], "3.10.0")
+    # helm_version in skoala_preflight_skip: the module read no helm
+    assert preflight.machine_problems([{"item": "a", "helm": None, "directories": {}}], "3.10.0") == []
+
+
+def directory(path, exists=True, isdir=True, writeable=True):
+    return {"path": path, "exists": exists, "isdir": isdir, "writeable": writeable}
+
+
+def test_machine_problems_directories():
+    fine = {"skoala_backup_dir": directory("./backups"), "skoala_report_dir": directory("/r", exists=False,
+                                                                                         isdir=False, writeable=False)}
+    assert preflight.machine_problems([machine_read("a", directories=fine)], "3.10.0") == []
+    bad = {"skoala_backup_dir": directory("/ro", writeable=False),
+           "skoala_report_dir": directory("/etc/hostname", isdir=False, writeable=False)}
+    problems = preflight.machine_problems([machine_read("a", directories=bad)], "3.10.0")
+    assert problems == [
+        "/ro (skoala_backup_dir) is not writable (read from a); point it at a directory the backups and reports "
+        "can be written to.",
+        "/etc/hostname (skoala_report_dir) is not a directory (read from a); point it at a directory the backups "
+        "and reports can be written to."]
 
 
 def test_a_stuck_release_is_refused_with_the_rollback_for_its_own_cluster():
