@@ -12,8 +12,9 @@ import functools
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dce5.skoala.plugins.module_utils import (
-    backup, bundle, chart_repo, fleet_plans, images, input_checks, jobs, kubeconfig, lock, machines, preflight, release_backups,
-    releases, report, run_id, secrets, stale_jobs, status, unfinished, upgrade_failure, versions, workloads)
+    backup, bundle, chart_repo, fleet_plans, fleet_workloads, images, input_checks, jobs, kubeconfig, lock, machines,
+    preflight, release_backups, releases, report, run_id, secrets, stale_jobs, status, unfinished, upgrade_failure,
+    versions, workloads)
 
 
 def fleet_problems(plans_by_host):
@@ -34,7 +35,8 @@ def plain(value):
 # by name. Made plain whole, every variable of every host would be templated,
 # which is slow in a large fleet and fails on any variable that cannot be
 # templated where the filter runs (a failed host's, say).
-READ_BY_NAME = ("report_input", "one_per_machine", "same_machine", "fleet_groups")
+READ_BY_NAME = ("report_input", "one_per_machine", "same_machine", "fleet_groups", "stale_jobs_requests",
+                "verify_requests")
 
 
 def sanitized(name, func):
@@ -74,6 +76,8 @@ FILTERS = {
     "backup_run_of": release_backups.run_of,
     "stale_jobs_requests": stale_jobs.requests_of,
     "stale_jobs_of": stale_jobs.result_of,
+    "verify_requests": fleet_workloads.verify_requests,
+    "verify_of": fleet_workloads.result_of,
     "backup_values_by_component": backup.backup_values_by_component,
     "rollback_argv": backup.rollback_argv,
     "rollback_failure": backup.rollback_failure,

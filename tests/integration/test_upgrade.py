@@ -291,3 +291,87 @@ def test_helm_upgrade_module_returns_the_release_as_helm_info_reads_it(fleet, tm
     assert failed.rc != 0
     assert "Failure when executing Helm command. Exited 1." in failed.out
     assert fleet.history(worker) == after
+
+
+FLEET_WAIT_PLAY = """
+- name: fleet_wait_ready against real clusters
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Wait for the workloads of four clusters
+      dce5.skoala.fleet_wait_ready:
+        clusters: "{{ clusters }}"
+        timeout: 6
+        interval: 1
+      register: waited
+    - name: Keep the result for the test
+      ansible.builtin.copy:
+        content: "{{ waited | to_json }}"
+        dest: "{{ out }}"
+        mode: "0600"
+"""
+
+NEVER_READY = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: never-ready, namespace: verify-test}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: never-ready}}
+  template:
+    metadata: {labels: {app: never-ready}}
+    spec:
+      nodeSelector: {no-such-node: "true"}
+      containers: [{name: main, image: "example.invalid/never:1"}]
+"""
+
+
+def test_fleet_wait_ready_fails_each_cluster_alone_with_its_reason(fleet, tmp_path):
+    """verify's wait for a batch of workers, on the real clusters: a ready
+    cluster passes; one running other images than expected, one whose
+    workload is never scheduled and one whose kubeconfig is missing each get
+    their own message, and the task itself does not fail."""
+    # The sandbox of a test worker has two workers: the control plane is the third cluster.
+    fine, wrong_image = fleet.workers[:2]
+    never, lost = fleet.control_plane, "lost-cluster"
+    manifest = tmp_path / "never.yaml"
+    manifest.write_text(NEVER_READY)
+    fleet.kubectl(never, "create", "namespace", "verify-test")
+    try:
+        fleet.kubectl(never, "apply", "-f", str(manifest))
+        agent_tag = fleet.values(wrong_image, all_values=True)["skoala-agent"]["image"]["tag"]
+        clusters = [
+            {"cluster": fine, "kubeconfig": fleet.box.kubeconfig(fine), "namespace": "skoala-system",
+             "expected_images": {"skoala-agent": agent_tag}, "label": "skoala-init workloads"},
+            {"cluster": wrong_image, "kubeconfig": fleet.box.kubeconfig(wrong_image), "namespace": "skoala-system",
+             "expected_images": {"skoala-agent": "v9.9.9"}},
+            {"cluster": never, "kubeconfig": fleet.box.kubeconfig(never), "namespace": "verify-test"},
+            {"cluster": lost, "kubeconfig": str(tmp_path / "missing.kubeconfig"), "namespace": "skoala-system"},
+        ]
+        play = tmp_path / "play.yml"
+        play.write_text(FLEET_WAIT_PLAY)
+        out = tmp_path / "out.json"
+        run = fleet.playbook(str(play), extra_vars={"clusters": clusters, "out": str(out)})
+        assert run.rc == 0, run
+        result = json.loads(out.read_text())["clusters"]
+    finally:
+        fleet.kubectl(never, "delete", "namespace", "verify-test", "--wait=false", check=False)
+
+    assert result[fine]["failed"] is False and result[fine]["ready"] == result[fine]["total"] > 0
+    assert result[fine]["msg"] == ""
+    assert result[wrong_image]["failed"] is True
+    assert result[wrong_image]["msg"].startswith(
+        "%s: workloads in skoala-system ready but running unexpected images: skoala-agent: runs " % wrong_image)
+    assert result[wrong_image]["msg"].endswith(", expected v9.9.9")
+    assert result[never]["failed"] is True
+    assert result[never]["msg"] == ("%s: workloads in verify-test not ready after 6s: "
+                                    "Deployment/never-ready (0/1 available)" % never)
+    assert result[never]["elapsed"] >= 5
+    assert result[lost]["failed"] is True and result[lost]["msg"].startswith(lost + ": ")
+    assert "missing.kubeconfig" in result[lost]["msg"]
+    # Progress, as wait_ready prints it, and how many clusters are done between polls.
+    text = " ".join(run.out.split())
+    assert "[%s] skoala-init workloads: " % fine in text
+    assert "[%s] workloads in verify-test: 0/1 ready, waiting for Deployment/never-ready (0/1 available)" % never \
+        in text
+    assert "3/4 clusters done; waiting for %s" % never in text

@@ -195,8 +195,8 @@ def directory(path, exists=True, isdir=True, writeable=True):
 
 
 def test_machine_problems_directories():
-    fine = {"skoala_backup_dir": directory("./backups"), "skoala_report_dir": directory("/r", exists=False,
-                                                                                         isdir=False, writeable=False)}
+    not_yet = directory("/r", exists=False, isdir=False, writeable=False)
+    fine = {"skoala_backup_dir": directory("./backups"), "skoala_report_dir": not_yet}
     assert preflight.machine_problems([machine_read("a", directories=fine)], "3.10.0") == []
     bad = {"skoala_backup_dir": directory("/ro", writeable=False),
            "skoala_report_dir": directory("/etc/hostname", isdir=False, writeable=False)}
