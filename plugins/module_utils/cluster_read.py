@@ -206,6 +206,17 @@ def each_cluster(requests, work, max_workers=8):
         return dict(zip([r["cluster"] for r in requests], pool.map(work, requests)))
 
 
+def result_of(run, host):
+    """This host's result from a fleet module's runs registered over a loop
+    (one run per machine, ``results``, each with ``clusters`` by host), or
+    None when no run covered it."""
+    for item in (run or {}).get("results") or []:
+        clusters = item.get("clusters") or {}
+        if host in clusters:
+            return clusters[host]
+    return None
+
+
 def read_fleet(requests, kube, max_workers=8):
     """cluster -> result of read_cluster, the clusters read in parallel."""
     return each_cluster(requests, lambda r: read_cluster(r, kube), max_workers)

@@ -123,11 +123,5 @@ def outcome(host, label, state, timeout, elapsed, timed_out=False):
     return result
 
 
-def result_of(run, host):
-    """This host's result from the fleet wait's runs (one per machine,
-    looped: ``results``), or None when no run covered it."""
-    for item in (run or {}).get("results") or []:
-        clusters = item.get("clusters") or {}
-        if host in clusters:
-            return clusters[host]
-    return None
+# This host's result from the looped runs of fleet_wait_ready (cluster_read says how).
+result_of = cluster_read.result_of

@@ -124,11 +124,5 @@ def requests_of(hosts, all_host_vars, component):
     return out
 
 
-def result_of(run, host):
-    """This host's result from the module's runs (one per machine, looped:
-    ``results``), or None when no run covered it."""
-    for item in (run or {}).get("results") or []:
-        clusters = item.get("clusters") or {}
-        if host in clusters:
-            return clusters[host]
-    return None
+# This host's result from the looped runs of delete_jobs (cluster_read says how).
+result_of = cluster_read.result_of
