@@ -12,9 +12,9 @@ import functools
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dce5.skoala.plugins.module_utils import (
-    backup, bundle, chart_repo, fleet_plans, fleet_workloads, images, input_checks, jobs, kubeconfig, lock, machines,
-    preflight, release_backups, releases, report, run_id, secrets, stale_jobs, status, unfinished, upgrade_failure,
-    versions, workloads)
+    backup, bundle, chart_repo, fleet_plans, fleet_workloads, helm_upgrade, images, input_checks, jobs, kubeconfig,
+    lock, machines, preflight, release_backups, release_work, releases, report, run_id, secrets, stale_jobs, status,
+    unfinished, upgrade_failure, versions, workloads)
 
 
 def fleet_problems(plans_by_host):
@@ -36,7 +36,7 @@ def plain(value):
 # which is slow in a large fleet and fails on any variable that cannot be
 # templated where the filter runs (a failed host's, say).
 READ_BY_NAME = ("report_input", "one_per_machine", "same_machine", "fleet_groups", "stale_jobs_requests",
-                "verify_requests")
+                "verify_requests", "helm_upgrade_requests")
 
 
 def sanitized(name, func):
@@ -59,6 +59,7 @@ FILTERS = {
     "release_summary": releases.release_summary,
     "release_summaries": releases.release_summaries,
     "helm_read_of": releases.helm_read_of,
+    "deployed_problem": releases.deployed_problem,
     "unready_pods": workloads.unready_pods,
     "with_warnings": fleet_plans.with_warnings,
     "cluster_warnings": fleet_plans.cluster_warnings,
@@ -78,6 +79,9 @@ FILTERS = {
     "stale_jobs_of": stale_jobs.result_of,
     "verify_requests": fleet_workloads.verify_requests,
     "verify_of": fleet_workloads.result_of,
+    "helm_upgrade_request": helm_upgrade.noted_request,  # its many arguments by name, in one dict
+    "helm_upgrade_requests": helm_upgrade.requests_of,
+    "helm_upgrade_of": helm_upgrade.result_of,
     "backup_values_by_component": backup.backup_values_by_component,
     "rollback_argv": backup.rollback_argv,
     "rollback_failure": backup.rollback_failure,
@@ -116,6 +120,7 @@ FILTERS = {
     "image_registry": bundle.image_registry,
     "chartrepo_upload_url": bundle.chartrepo_upload_url,
     "run_id": run_id.new_run_id,
+    "release_work": release_work.work_of,
     "unfinished_record": unfinished.configmap,
     "unfinished_record_name": unfinished.configmap_name,
     "job_references": jobs.references,

@@ -19,6 +19,8 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.dce5.skoala.plugins.module_utils import cluster_read, images
+
 
 def set_args(set_values):
     """kubernetes.core.helm's ``set_values`` (C(value), C(value_type)) as helm arguments."""
@@ -87,3 +89,127 @@ def failure_message(rc, out, err):
     """kubernetes.core.helm's words for a failed helm command, so a failure
     reads the same whichever module ran helm."""
     return "Failure when executing Helm command. Exited {0}.\nstdout: {1}\nstderr: {2}".format(rc, out, err)
+
+
+# The options of one upgrade: the helm_upgrade module's, and one cluster's
+# entry of fleet_helm_upgrade's ``clusters`` (with ``cluster``).
+UPGRADE_OPTIONS = dict(
+    kubeconfig=dict(type="path", required=True, no_log=False),
+    context=dict(type="str"),
+    binary_path=dict(type="path", default="helm"),
+    release_name=dict(type="str", required=True),
+    release_namespace=dict(type="str", required=True),
+    chart_ref=dict(type="str", required=True),
+    chart_version=dict(type="str"),
+    values_files=dict(type="list", elements="path", default=[]),
+    # Not no_log: Ansible would then mask every equal string in the
+    # result, the revision "2" too when a value is 2. The task is no_log.
+    release_values=dict(type="dict", default={}),
+    set_values=dict(type="list", elements="dict", default=[]),
+    reset_values=dict(type="bool", default=False),
+    create_namespace=dict(type="bool", default=False),
+    atomic=dict(type="bool", default=False),
+    wait=dict(type="bool", default=False),
+    wait_timeout=dict(type="str"),
+)
+REQUEST_OPTIONS = dict(cluster=dict(type="str", required=True), **UPGRADE_OPTIONS)
+
+
+def upgrade(params, run_command, values_file, check_mode=False):
+    """One upgrade: ``failed``, ``msg`` (helm's failure in kubernetes.core.helm's
+    words), ``status`` (the release read from helm's output) and ``command``.
+    ``run_command(argv)`` returns (rc, out, err); ``values_file(values)`` writes
+    the extra values to a private file and returns its path."""
+    result = {"failed": False, "msg": "", "status": {}, "command": []}
+    try:
+        set_args(params.get("set_values"))
+    except (ValueError, KeyError) as exc:
+        result.update(failed=True, msg="set_values: %s" % exc)
+        return result
+    if check_mode:
+        result["command"] = upgrade_argv(params)
+        return result
+    extra = values_file(params["release_values"]) if params.get("release_values") else None
+    argv = result["command"] = upgrade_argv(params, extra)
+    rc, out, err = run_command(argv)
+    result["stderr"] = err
+    if rc != 0:
+        result.update(failed=True, msg=failure_message(rc, out, err), stdout=out)
+        return result
+    try:
+        result["status"] = release_status(out)
+    except ValueError as exc:
+        result.update(failed=True, msg="helm upgrade succeeded but its output is not JSON (%s): %s" % (exc, out[:300]))
+    return result
+
+
+def batch_entry(result):
+    """One cluster's entry of fleet_helm_upgrade's result: upgrade's, without
+    the release's values and helm's output on success. The entry is
+    registered on every host of the batch, and Ansible copies each host's
+    variables for every task it runs there: at 16 clusters the full entries
+    made each task after the upgrade cost seconds."""
+    entry = {k: v for k, v in result.items() if k not in ("stdout", "stderr") or result["failed"]}
+    entry["status"] = {k: v for k, v in (result.get("status") or {}).items() if k != "values"}
+    return entry
+
+
+def request_of(plan, settings):
+    """The helm upgrade of ``plan``'s release: helm_upgrade's options, from
+    the plan and upgrade_release's ``settings`` (by name: chart_ref,
+    chart_local, values_file, extra_values, image_registry, atomic, timeout,
+    binary, kubeconfig, context). Both the helm_upgrade task and the batch's
+    fleet_helm_upgrade run it, so they cannot differ."""
+    return {
+        "kubeconfig": settings["kubeconfig"],
+        "context": settings.get("context") or None,
+        "binary_path": settings.get("binary") or "helm",
+        "release_name": plan["release"],
+        "release_namespace": plan["namespace"],
+        "chart_ref": settings["chart_ref"],
+        # A local chart (offline bundle, unpacked directory) has no --version.
+        "chart_version": None if settings.get("chart_local") else plan["target"],
+        "create_namespace": True,
+        # The backed-up values are given explicitly (-f), as the vendor's
+        # procedure does; --reset-values keeps stale values of the old
+        # release from leaking in through Helm's reuse logic.
+        "reset_values": True,
+        "values_files": [settings["values_file"]] if settings.get("values_file") else [],
+        "release_values": settings.get("extra_values") or {},
+        "set_values": images.set_values(plan.get("image_tags") or {}, settings.get("image_registry") or ""),
+        # Helm's --atomic rolls back with a patch that Kubernetes refuses for
+        # skoala-init's admission Jobs; upgrade_release's rescue rolls an
+        # upgrade back itself, Jobs deleted first. A failed install is still helm's to undo.
+        "atomic": bool(settings.get("atomic")) and plan.get("action") == "install",
+        "wait": True,
+        "wait_timeout": "%ss" % settings["timeout"],
+    }
+
+
+def requests_of(hosts, all_host_vars, component):
+    """fleet_helm_upgrade's ``clusters`` for ``hosts``: each one whose
+    current plan (upgrade_release's ``skoala_plan``) installs or upgrades
+    ``component``, with the request upgrade_release noted for it at the start
+    (``skoala_helm_request``). A host without one is left to its own task."""
+    out = []
+    for host in hosts:
+        host_vars = all_host_vars[host]
+        plan = host_vars.get("skoala_plan") or {}
+        noted = host_vars.get("skoala_helm_request") or {}
+        if plan.get("component") != component or plan.get("action") not in ("install", "upgrade"):
+            continue
+        if noted.get("component") != component or noted.get("target") != plan.get("target"):
+            continue
+        out.append(dict(noted["request"], cluster=host))
+    return out
+
+
+def noted_request(plan, settings):
+    """What upgrade_release notes at a release's start for the batch:
+    request_of's request, with the component and target it is for."""
+    return {"component": plan["component"], "target": plan["target"], "request": request_of(plan, settings)}
+
+
+def result_of(run, host):
+    """This host's result from fleet_helm_upgrade's looped runs, or None."""
+    return cluster_read.result_of(run, host)

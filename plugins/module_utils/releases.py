@@ -153,3 +153,14 @@ def latest_release(secrets):
         "user_values": record.get("config") or {},
         "last_deployed": (record.get("info") or {}).get("last_deployed"),
     }}
+
+
+def deployed_problem(summary, host, plan):
+    """verify's check of a release after its upgrade: '' when ``summary``
+    (release_summary's) is deployed at the plan's target, else what is wrong."""
+    summary = summary or {}
+    if summary.get("status") == "deployed" and summary.get("version") == plan["target"]:
+        return ""
+    return "%s: %s is %s (%s), expected %s-%s deployed." % (
+        host, plan["release"], summary.get("chart") or "not installed", summary.get("status"),
+        plan["component"], plan["target"])

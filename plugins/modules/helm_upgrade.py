@@ -159,46 +159,13 @@ def values_file(module, values):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            kubeconfig=dict(type="path", required=True),
-            context=dict(type="str"),
-            binary_path=dict(type="path", default="helm"),
-            release_name=dict(type="str", required=True),
-            release_namespace=dict(type="str", required=True),
-            chart_ref=dict(type="str", required=True),
-            chart_version=dict(type="str"),
-            values_files=dict(type="list", elements="path", default=[]),
-            # Not no_log: Ansible would then mask every equal string in the
-            # result, the revision "2" too when a value is 2. The task is no_log.
-            release_values=dict(type="dict", default={}),
-            set_values=dict(type="list", elements="dict", default=[]),
-            reset_values=dict(type="bool", default=False),
-            create_namespace=dict(type="bool", default=False),
-            atomic=dict(type="bool", default=False),
-            wait=dict(type="bool", default=False),
-            wait_timeout=dict(type="str"),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    try:
-        helm_upgrade.set_args(params["set_values"])
-    except (ValueError, KeyError) as e:
-        module.fail_json(msg="set_values: %s" % e)
-    if module.check_mode:
-        module.exit_json(changed=True, status={}, command=helm_upgrade.upgrade_argv(params))
-    extra = values_file(module, params["release_values"]) if params["release_values"] else None
-    argv = helm_upgrade.upgrade_argv(params, extra)
-    rc, out, err = module.run_command(argv)
-    if rc != 0:
-        module.fail_json(msg=helm_upgrade.failure_message(rc, out, err), stdout=out, stderr=err, command=argv)
-    try:
-        status = helm_upgrade.release_status(out)
-    except ValueError as e:
-        module.fail_json(msg="helm upgrade succeeded but its output is not JSON (%s): %s" % (e, out[:300]),
-                         command=argv)
-    module.exit_json(changed=True, status=status, command=argv, stderr=err)
+    module = AnsibleModule(argument_spec=helm_upgrade.UPGRADE_OPTIONS, supports_check_mode=True)
+    result = helm_upgrade.upgrade(module.params, module.run_command, lambda values: values_file(module, values),
+                                  module.check_mode)
+    if result.pop("failed"):
+        module.fail_json(**result)
+    result.pop("msg")
+    module.exit_json(changed=True, **result)
 
 
 if __name__ == "__main__":

@@ -124,3 +124,126 @@ def test_failure_message_reads_like_kubernetes_core_helm():
     msg = helm_upgrade.failure_message(1, "", "Error: UPGRADE FAILED: context deadline exceeded")
     assert msg == ("Failure when executing Helm command. Exited 1.\nstdout: \n"
                    "stderr: Error: UPGRADE FAILED: context deadline exceeded")
+
+
+# The request is derived from the vendor's upgrade page: `helm upgrade --install
+# skoala-init skoala/skoala-init -n skoala-system --version 0.28.1 -f <backed-up
+# values> --set ...image.tag=v0.28.1`, plus --wait and --reset-values.
+INIT_PLAN = {"component": "skoala-init", "release": "skoala-init", "namespace": "skoala-system",
+             "current": "0.19.2", "target": "0.28.1", "action": "upgrade",
+             "image_tags": {"skoala-init.image.tag": "v0.28.1"}}
+SETTINGS = {"chart_ref": "skoala/skoala-init", "chart_local": False,
+            "values_file": "/b/w1/skoala-init-rev1.values.yaml", "extra_values": {"a": 1},
+            "image_registry": "", "atomic": True, "timeout": 600, "binary": "/opt/helm",
+            "kubeconfig": "/k/w1.yaml", "context": ""}
+
+
+def test_request_is_the_vendor_command_with_the_backup_and_the_tags():
+    argv = helm_upgrade.upgrade_argv(helm_upgrade.request_of(INIT_PLAN, SETTINGS))
+    assert argv[:5] == ["/opt/helm", "upgrade", "--install", "skoala-init", "skoala/skoala-init"]
+    assert argv[argv.index("--version") + 1] == "0.28.1"
+    assert argv[argv.index("--values") + 1] == "/b/w1/skoala-init-rev1.values.yaml"
+    assert argv[argv.index("--set-string") + 1] == "skoala-init.image.tag=v0.28.1"
+    assert "--reset-values" in argv and "--wait" in argv and argv[argv.index("--timeout") + 1] == "600s"
+    # An upgrade is rolled back by the role (admission Jobs first), never by helm's --atomic.
+    assert "--atomic" not in argv
+    assert "--kube-context" not in argv
+
+
+def test_an_install_keeps_helms_atomic_and_a_local_chart_has_no_version():
+    plan = dict(INIT_PLAN, action="install", current=None)
+    request = helm_upgrade.request_of(plan, dict(SETTINGS, chart_local=True, chart_ref="/bundle/skoala-init-0.28.1.tgz",
+                                                 values_file=None, image_registry="reg.local:5000"))
+    argv = helm_upgrade.upgrade_argv(request)
+    assert "--atomic" in argv and "--version" not in argv and "--values" not in argv
+    assert "global.imageRegistry=reg.local:5000" in argv
+
+
+def noted(plan):
+    return {"skoala_plan": plan, "skoala_helm_request": helm_upgrade.noted_request(plan, SETTINGS)}
+
+
+def test_batch_requests_are_the_hosts_own_noted_requests():
+    hostvars = {"w1": noted(INIT_PLAN), "w2": noted(INIT_PLAN)}
+    requests = helm_upgrade.requests_of(["w1", "w2"], hostvars, "skoala-init")
+    assert [r["cluster"] for r in requests] == ["w1", "w2"]
+    assert requests[0] == dict(helm_upgrade.request_of(INIT_PLAN, SETTINGS), cluster="w1")
+
+
+@pytest.mark.parametrize("host_vars", [
+    # Nothing to upgrade now, whatever an earlier play of the run noted.
+    dict(noted(INIT_PLAN), skoala_plan=dict(INIT_PLAN, action="none")),
+    # finish runs only the steps after the chart.
+    dict(noted(INIT_PLAN), skoala_plan=dict(INIT_PLAN, action="finish")),
+    # A note for another release of the cluster (a global cluster runs both).
+    dict(noted(INIT_PLAN), skoala_plan=dict(INIT_PLAN, component="skoala", release="skoala")),
+    # A note from an earlier target.
+    dict(noted(dict(INIT_PLAN, target="0.27.1")), skoala_plan=INIT_PLAN),
+    # No note: the role has not reached its start here (its own task runs helm).
+    {"skoala_plan": INIT_PLAN},
+    {},
+])
+def test_hosts_without_a_current_note_are_left_to_their_own_task(host_vars):
+    assert helm_upgrade.requests_of(["w1"], {"w1": host_vars}, "skoala-init") == []
+
+
+def run_ok(argv):
+    return 0, HELM_JSON, "warning: something"
+
+
+def test_upgrade_writes_the_extra_values_to_a_file_and_reads_the_release():
+    written = []
+
+    def values_file(values):
+        written.append(values)
+        return "/tmp/x.values.yaml"
+
+    result = helm_upgrade.upgrade(helm_upgrade.request_of(INIT_PLAN, SETTINGS), run_ok, values_file)
+    assert written == [{"a": 1}]
+    assert result["failed"] is False
+    assert result["status"]["status"] == "deployed" and result["status"]["chart"] == "skoala-init-0.28.1"
+    assert result["command"][result["command"].index("/tmp/x.values.yaml") - 1] == "--values"
+
+
+def test_upgrade_failure_is_a_result_in_kubernetes_core_helms_words():
+    result = helm_upgrade.upgrade(helm_upgrade.request_of(INIT_PLAN, SETTINGS),
+                                  lambda argv: (1, "", "Error: UPGRADE FAILED: timed out"), lambda v: "/tmp/v")
+    assert result["failed"] is True
+    assert result["msg"] == helm_upgrade.failure_message(1, "", "Error: UPGRADE FAILED: timed out")
+
+
+def test_upgrade_in_check_mode_runs_nothing():
+    def never(argv):
+        raise AssertionError("helm ran in check mode")
+
+    result = helm_upgrade.upgrade(helm_upgrade.request_of(INIT_PLAN, SETTINGS), never, lambda v: "/tmp/v",
+                                  check_mode=True)
+    assert result["failed"] is False and result["command"][1] == "upgrade"
+
+
+def test_upgrade_refuses_an_unknown_set_value_type_without_running_helm():
+    request = dict(helm_upgrade.request_of(INIT_PLAN, SETTINGS), set_values=[{"value": "a=b", "value_type": "yaml"}])
+    result = helm_upgrade.upgrade(request, lambda argv: (0, HELM_JSON, ""), lambda v: "/tmp/v")
+    assert result["failed"] is True and result["msg"].startswith("set_values:")
+
+
+def test_batch_entry_keeps_what_verify_reads_and_drops_the_values():
+    full = helm_upgrade.upgrade(helm_upgrade.request_of(INIT_PLAN, SETTINGS), run_ok, lambda v: "/tmp/v")
+    entry = helm_upgrade.batch_entry(full)
+    assert "values" not in entry["status"] and "stderr" not in entry
+    summary = releases.release_summary(releases.helm_read_of(entry, "skoala-init"), "skoala-init")
+    assert releases.deployed_problem(summary, "w1", INIT_PLAN) == ""
+
+
+def test_batch_entry_of_a_failure_keeps_helms_output():
+    failed = helm_upgrade.upgrade(helm_upgrade.request_of(INIT_PLAN, SETTINGS),
+                                  lambda argv: (1, "out", "Error: boom"), lambda v: "/tmp/v")
+    entry = helm_upgrade.batch_entry(failed)
+    assert entry["failed"] and entry["stderr"] == "Error: boom" and entry["stdout"] == "out"
+
+
+def test_result_of_reads_this_hosts_entry_from_the_looped_runs():
+    run = {"results": [{"clusters": {"w1": {"failed": False}}}, {"clusters": {"w2": {"failed": True}}}]}
+    assert helm_upgrade.result_of(run, "w2") == {"failed": True}
+    assert helm_upgrade.result_of(run, "w3") is None
+    assert helm_upgrade.result_of({"skipped": True}, "w1") is None

@@ -87,3 +87,23 @@ def test_helm_read_of_anything_else_is_empty_so_the_caller_reads(result):
 def test_helm_read_of_another_release_is_empty():
     # The global cluster runs both charts: skoala's upgrade result must not verify skoala-init.
     assert releases.helm_read_of(HELM_UPGRADED, "skoala") == {}
+
+
+INIT_PLAN = {"component": "skoala-init", "release": "skoala-init", "target": "0.28.1"}
+
+
+def test_deployed_at_the_target_is_no_problem():
+    summary = {"status": "deployed", "version": "0.28.1", "chart": "skoala-init-0.28.1"}
+    assert releases.deployed_problem(summary, "w1", INIT_PLAN) == ""
+
+
+@pytest.mark.parametrize("summary, says", [
+    ({"status": "failed", "version": "0.28.1", "chart": "skoala-init-0.28.1"},
+     "w1: skoala-init is skoala-init-0.28.1 (failed), expected skoala-init-0.28.1 deployed."),
+    ({"status": "deployed", "version": "0.19.2", "chart": "skoala-init-0.19.2"},
+     "w1: skoala-init is skoala-init-0.19.2 (deployed), expected skoala-init-0.28.1 deployed."),
+    (releases.release_summary({}, "skoala-init"),
+     "w1: skoala-init is not installed (None), expected skoala-init-0.28.1 deployed."),
+])
+def test_anything_else_names_the_cluster_what_is_there_and_what_was_expected(summary, says):
+    assert releases.deployed_problem(summary, "w1", INIT_PLAN) == says
