@@ -18,6 +18,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
+import threading
 
 from ansible_collections.dce5.skoala.plugins.module_utils import cluster_read, images
 
@@ -213,3 +215,58 @@ def noted_request(plan, settings):
 def result_of(run, host):
     """This host's result from fleet_helm_upgrade's looped runs, or None."""
     return cluster_read.result_of(run, host)
+
+
+def write_progress(path, done):
+    """The batch's clusters done so far (cluster -> ``failed``, ``seconds``),
+    for fleet_helm_upgrade's action plugin to print while helm waits; written
+    whole and renamed, so a reader never sees half a file. No values in it."""
+    tmp = path + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(done, handle)
+    os.replace(tmp, path)
+
+
+def read_progress(path):
+    """write_progress's clusters, {} while there is nothing (yet) to read."""
+    try:
+        with open(path) as handle:
+            return json.load(handle) or {}
+    except (OSError, ValueError):
+        return {}
+
+
+def with_progress(work, path, clock):
+    """``work(request)`` that also records, in ``path``, each cluster it
+    finishes (threads share the record under a lock)."""
+    lock = threading.Lock()
+    done = {}
+
+    def run(request):
+        started = clock()
+        result = work(request)
+        with lock:
+            done[request["cluster"]] = {"failed": bool(result.get("failed")), "seconds": round(clock() - started, 1)}
+            write_progress(path, done)
+        return result
+    return run
+
+
+def progress_lines(clusters, done, shown, elapsed, label):
+    """What the operator reads while the batch's helm waits: a line per
+    cluster newly done (not in ``shown``) and how many of how many are done."""
+    lines = []
+    for cluster in clusters:
+        if cluster in done and cluster not in shown:
+            entry = done[cluster]
+            seconds = entry.get("seconds")
+            lines.append("[%s] %s: helm upgrade %s%s" % (
+                cluster, label, "failed" if entry.get("failed") else "done",
+                "" if seconds is None else " (%ss)" % seconds))
+    waiting = [c for c in clusters if c not in done]
+    summary = "%d/%d clusters' helm upgrades done" % (len(clusters) - len(waiting), len(clusters))
+    if waiting:
+        summary += "; helm waits for %s" % ", ".join(waiting)
+    lines.append("%s (%ds)" % (summary, elapsed))
+    return lines

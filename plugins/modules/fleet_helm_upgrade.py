@@ -103,8 +103,16 @@ options:
     description: Upgrades run at once.
     type: int
     default: 16
+  progress_file:
+    description:
+      - A file where each cluster is recorded as its upgrade ends (whether it failed, and its seconds;
+        no values), for the action plugin to print progress while helm waits. It sets it when the
+        module runs on the controller; not for tasks.
+    type: path
 notes:
   - Supports check mode (it runs nothing then and returns the commands).
+  - Its action plugin prints each cluster as its upgrade ends, and how many of how many are done,
+    while helm waits (when the module runs on the controller; elsewhere, how long it has waited).
   - Give the task C(no_log) when the values hold secrets.
 requirements:
   - helm 3
@@ -161,6 +169,7 @@ clusters:
 
 import os
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -177,6 +186,7 @@ def main():
         argument_spec=dict(
             clusters=dict(type="list", elements="dict", required=True, options=helm_upgrade.REQUEST_OPTIONS),
             max_workers=dict(type="int", default=16),
+            progress_file=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -190,11 +200,13 @@ def main():
             yaml.safe_dump(values, handle, default_flow_style=False)
         return path
 
-    clusters = cluster_read.each_cluster(
-        module.params["clusters"],
-        lambda params: helm_upgrade.batch_entry(
-            helm_upgrade.upgrade(params, module.run_command, values_file, module.check_mode)),
-        module.params["max_workers"])
+    def work(params):
+        return helm_upgrade.batch_entry(helm_upgrade.upgrade(params, module.run_command, values_file,
+                                                             module.check_mode))
+
+    if module.params["progress_file"]:
+        work = helm_upgrade.with_progress(work, module.params["progress_file"], time.monotonic)
+    clusters = cluster_read.each_cluster(module.params["clusters"], work, module.params["max_workers"])
     changed = not module.check_mode and any(not r["failed"] for r in clusters.values())
     module.exit_json(changed=changed, clusters=clusters)
 

@@ -1,6 +1,7 @@
 """One helm upgrade --install: its command line, and the release read from
 helm's JSON output in the shape kubernetes.core.helm returns."""
 import json
+import os
 
 import pytest
 
@@ -247,3 +248,36 @@ def test_result_of_reads_this_hosts_entry_from_the_looped_runs():
     assert helm_upgrade.result_of(run, "w2") == {"failed": True}
     assert helm_upgrade.result_of(run, "w3") is None
     assert helm_upgrade.result_of({"skipped": True}, "w1") is None
+
+
+def test_progress_file_records_each_cluster_as_it_ends(tmp_path):
+    path = str(tmp_path / "progress.json")
+    ticks = iter([0.0, 4.0, 10.0, 22.5])
+    work = helm_upgrade.with_progress(lambda r: {"failed": r["cluster"] == "w2"}, path, lambda: next(ticks))
+    assert helm_upgrade.read_progress(path) == {}
+    work({"cluster": "w1"})
+    assert helm_upgrade.read_progress(path) == {"w1": {"failed": False, "seconds": 4.0}}
+    work({"cluster": "w2"})
+    assert helm_upgrade.read_progress(path) == {"w1": {"failed": False, "seconds": 4.0},
+                                                "w2": {"failed": True, "seconds": 12.5}}
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+
+
+def test_progress_of_a_half_written_file_is_nothing_yet(tmp_path):
+    path = tmp_path / "progress.json"
+    path.write_text('{"w1": {"fail')
+    assert helm_upgrade.read_progress(str(path)) == {}
+    assert helm_upgrade.read_progress(str(tmp_path / "absent.json")) == {}
+
+
+def test_progress_lines_name_each_new_cluster_and_count_the_rest():
+    done = {"w1": {"failed": False, "seconds": 12.0}, "w3": {"failed": True, "seconds": 20.5}}
+    lines = helm_upgrade.progress_lines(["w1", "w2", "w3", "w4"], done, {"w1"}, 21.7, "skoala-init")
+    assert lines == ["[w3] skoala-init: helm upgrade failed (20.5s)",
+                     "2/4 clusters' helm upgrades done; helm waits for w2, w4 (21s)"]
+
+
+def test_progress_lines_when_all_are_done_and_seconds_are_unknown():
+    done = {"w1": {"failed": False, "seconds": None}}
+    assert helm_upgrade.progress_lines(["w1"], done, set(), 3, "skoala-init") == [
+        "[w1] skoala-init: helm upgrade done", "1/1 clusters' helm upgrades done (3s)"]
