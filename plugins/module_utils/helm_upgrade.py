@@ -19,7 +19,13 @@ __metaclass__ = type
 
 import json
 import os
+import tempfile
 import threading
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover - ansible-core requires PyYAML
+    yaml = None
 
 from ansible_collections.dce5.skoala.plugins.module_utils import cluster_read, images
 
@@ -212,9 +218,17 @@ def noted_request(plan, settings):
     return {"component": plan["component"], "target": plan["target"], "request": request_of(plan, settings)}
 
 
-def result_of(run, host):
-    """This host's result from fleet_helm_upgrade's looped runs, or None."""
-    return cluster_read.result_of(run, host)
+# This host's result from fleet_helm_upgrade's looped runs (cluster_read says how).
+result_of = cluster_read.result_of
+
+
+def write_values_file(directory, values):
+    """The extra values in a private temporary file in ``directory``
+    (mkstemp's mode is 0600); the caller removes it. Its path."""
+    fd, path = tempfile.mkstemp(suffix=".values.yaml", dir=directory)
+    with os.fdopen(fd, "w") as handle:
+        yaml.safe_dump(values, handle, default_flow_style=False)
+    return path
 
 
 def write_progress(path, done):

@@ -167,18 +167,11 @@ clusters:
       command: [helm, upgrade, --install, skoala-init, skoala/skoala-init]
 """
 
-import os
-import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dce5.skoala.plugins.module_utils import cluster_read, helm_upgrade
-
-try:
-    import yaml
-except ImportError:  # pragma: no cover - ansible-core requires PyYAML
-    yaml = None
 
 
 def main():
@@ -194,11 +187,8 @@ def main():
         module.fail_json(msg="max_workers must be at least 1, got %d" % module.params["max_workers"])
 
     def values_file(values):
-        # mkstemp's mode is 0600; the module's tmpdir goes when it exits.
-        fd, path = tempfile.mkstemp(suffix=".values.yaml", dir=module.tmpdir)
-        with os.fdopen(fd, "w") as handle:
-            yaml.safe_dump(values, handle, default_flow_style=False)
-        return path
+        # The module's tmpdir, and the file with it, goes when it exits.
+        return helm_upgrade.write_values_file(module.tmpdir, values)
 
     def work(params):
         return helm_upgrade.batch_entry(helm_upgrade.upgrade(params, module.run_command, values_file,

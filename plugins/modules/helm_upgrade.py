@@ -136,24 +136,14 @@ command:
   elements: str
 """
 
-import os
-import tempfile
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dce5.skoala.plugins.module_utils import helm_upgrade
 
-try:
-    import yaml
-except ImportError:  # pragma: no cover - ansible-core requires PyYAML
-    yaml = None
-
 
 def values_file(module, values):
-    """The extra values in a private temporary file (mkstemp's mode is 0600)."""
-    fd, path = tempfile.mkstemp(suffix=".values.yaml", dir=module.tmpdir)
-    with os.fdopen(fd, "w") as handle:
-        yaml.safe_dump(values, handle, default_flow_style=False)
+    """The extra values in a 0600 file, removed when the module exits."""
+    path = helm_upgrade.write_values_file(module.tmpdir, values)
     module.add_cleanup_file(path)
     return path
 

@@ -281,3 +281,10 @@ def test_progress_lines_when_all_are_done_and_seconds_are_unknown():
     done = {"w1": {"failed": False, "seconds": None}}
     assert helm_upgrade.progress_lines(["w1"], done, set(), 3, "skoala-init") == [
         "[w1] skoala-init: helm upgrade done", "1/1 clusters' helm upgrades done (3s)"]
+
+
+def test_values_file_is_private_and_holds_the_values(tmp_path):
+    path = helm_upgrade.write_values_file(str(tmp_path), {"db": {"dsn": "u:p@tcp(h)/skoala"}})
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    with open(path) as handle:
+        assert handle.read() == "db:\n  dsn: u:p@tcp(h)/skoala\n"
