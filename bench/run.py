@@ -182,8 +182,10 @@ class Bench:
             run = self.playbook(n, "preflight alone", "preflight.yml")[0]
             self.check_at("the preflight playbook", self.args.baseline, revision="1")
             done("preflight", rep, run)
-            run, profile = self.playbook(n, "upgrade")
+            run, output = self.playbook(n, "upgrade")
             self.check_upgraded("the playbook")
+            run["helm_wait_seconds"] = benchlib.helm_wait_seconds(output)
+            profile = output
             done("playbook", rep, run)
         for rep in range(1, reps + 1):
             run = self.playbook(n, "no-op re-run")[0]

@@ -81,7 +81,6 @@ FILTERS = {
     "verify_of": fleet_workloads.result_of,
     "helm_upgrade_request": helm_upgrade.noted_request,  # its many arguments by name, in one dict
     "helm_upgrade_requests": helm_upgrade.requests_of,
-    "helm_upgrade_of": helm_upgrade.result_of,
     "backup_values_by_component": backup.backup_values_by_component,
     "rollback_argv": backup.rollback_argv,
     "rollback_failure": backup.rollback_failure,

@@ -162,6 +162,24 @@ def batch_entry(result):
     return entry
 
 
+def from_batch(batch_run, host):
+    """``host``'s upgrade from its batch's fleet_helm_upgrade run, shaped as
+    helm_upgrade's own result (``changed``; ``failed`` and ``msg`` when it
+    failed), or None when the batch did not upgrade it (no batch, check
+    mode, a used-alone role): then helm_upgrade runs helm itself."""
+    entry = result_of(batch_run, host)
+    if entry is None:
+        return None
+    result = dict(entry)
+    if result.get("failed"):
+        result["failed"] = True
+        return result
+    result.pop("failed", None)
+    result.pop("msg", None)
+    result["changed"] = True
+    return result
+
+
 def request_of(plan, settings):
     """The helm upgrade of ``plan``'s release: helm_upgrade's options, from
     the plan and upgrade_release's ``settings`` (by name: chart_ref,

@@ -17,8 +17,10 @@ description:
     a thread per cluster, each C(helm upgrade --install) with C(--output json),
     and returns each cluster's result by name.
   - A cluster's failure is its result (C(failed), C(msg) in
-    M(kubernetes.core.helm)'s words), not the module's; the task after it fails
-    that cluster alone, where a rescue can roll it back.
+    M(kubernetes.core.helm)'s words), not the module's; each cluster's
+    M(dce5.skoala.helm_upgrade) task after it, given this task's result as
+    C(batch_result), then returns that cluster's upgrade without running helm,
+    and fails that cluster alone, where a rescue can roll it back.
   - Use it where one process per machine replaces a helm_upgrade process per
     cluster (C(playbooks/upgrade.yml)'s worker batches).
 author:

@@ -86,6 +86,17 @@ options:
   wait_timeout:
     description: Pass C(--timeout), such as C(600s).
     type: str
+  batch_result:
+    description:
+      - The registered result of a M(dce5.skoala.fleet_helm_upgrade) task
+        that upgraded this cluster's batch (run once for the batch, over a
+        loop).
+      - When it holds this cluster (the inventory host), the module runs no
+        helm and returns that cluster's upgrade as if it had run it, either
+        C(changed) or a failure with helm's message. Otherwise (no entry for
+        this cluster, or check mode) it runs helm itself. One task per
+        cluster then serves a batch and a role used alone.
+    type: dict
 notes:
   - Supports check mode (it runs nothing then).
   - Give the task C(no_log) when the values hold secrets.
@@ -109,6 +120,20 @@ EXAMPLES = r"""
         value_type: string
     wait: true
     wait_timeout: 600s
+  no_log: true
+
+# Each cluster of a batch that dce5.skoala.fleet_helm_upgrade upgraded reads
+# its own upgrade from the batch's result; any other cluster runs helm here.
+- name: Upgrade skoala-init, or take this cluster's upgrade from the batch's
+  dce5.skoala.helm_upgrade:
+    kubeconfig: "{{ skoala_kubeconfig }}"
+    release_name: skoala-init
+    release_namespace: skoala-system
+    chart_ref: skoala/skoala-init
+    chart_version: 0.28.1
+    wait: true
+    batch_result: "{{ batch_helm_run | default({}) }}"
+  register: helm_upgraded
   no_log: true
 """
 
@@ -149,7 +174,9 @@ def values_file(module, values):
 
 
 def main():
-    module = AnsibleModule(argument_spec=helm_upgrade.UPGRADE_OPTIONS, supports_check_mode=True)
+    # batch_result is the action plugin's: it never reaches helm.
+    module = AnsibleModule(argument_spec=dict(helm_upgrade.UPGRADE_OPTIONS, batch_result=dict(type="dict")),
+                           supports_check_mode=True)
     result = helm_upgrade.upgrade(module.params, module.run_command, lambda values: values_file(module, values),
                                   module.check_mode)
     if result.pop("failed"):

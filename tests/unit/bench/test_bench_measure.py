@@ -171,3 +171,64 @@ def test_describe_mode():
 def test_parse_list_rejects_non_numbers(text):
     with pytest.raises(ValueError):
         benchlib.parse_list(text, int)
+
+
+# A playbook run's output with profile_tasks, cut down: each timestamp line
+# under a banner gives the time of the task before it, the last one after the recap.
+PROFILED_OUTPUT = """
+PLAY [Upgrade skoala on the control plane] *************************************
+
+TASK [dce5.skoala.upgrade_release : Note the start] ****************************
+Saturday 05 December 2026  16:17:01 +0000 (0:00:00.120)       0:00:20.100 *****
+ok: [dce-global]
+
+TASK [dce5.skoala.upgrade_release : Helm upgrade, values hidden, to 0.28.1] ****
+Saturday 05 December 2026  16:17:01 +0000 (0:00:00.300)       0:00:20.400 *****
+changed: [dce-global]
+
+TASK [dce5.skoala.verify : Workloads are ready and run the expected images] ****
+Saturday 05 December 2026  16:18:10 +0000 (0:01:09.130)       0:01:29.530 *****
+ok: [dce-global]
+
+PLAY [Upgrade skoala-init on the workers, in batches] **************************
+
+TASK [dce5.skoala.upgrade_release : Helm upgrade the batch's clusters, values hidden, one process per machine] ***
+Saturday 05 December 2026  16:18:11 +0000 (0:00:01.140)       0:01:30.670 *****
+changed: [dce-worker-1] => (item=(censored due to no_log))
+
+TASK [dce5.skoala.upgrade_release : Helm upgrade, values hidden, to 0.28.1] ****
+Saturday 05 December 2026  16:19:29 +0000 (0:01:17.840)       0:02:48.510 *****
+changed: [dce-worker-1]
+
+PLAY RECAP *********************************************************************
+dce-global                 : ok=40   changed=2    unreachable=0    failed=0    skipped=20   rescued=0    ignored=0
+Saturday 05 December 2026  16:19:30 +0000 (0:00:00.380)       0:02:48.890 *****
+"""
+
+
+def test_task_seconds_gives_each_task_the_time_printed_after_it():
+    tasks = benchlib.task_seconds(PROFILED_OUTPUT)
+    assert tasks[1] == ("Upgrade skoala on the control plane",
+                        "dce5.skoala.upgrade_release : Helm upgrade, values hidden, to 0.28.1", 69.13)
+    assert tasks[3][2] == 77.84
+    # The worker's own task, which took its upgrade from the batch: timed by the line after the recap.
+    assert tasks[-1] == ("Upgrade skoala-init on the workers, in batches",
+                         "dce5.skoala.upgrade_release : Helm upgrade, values hidden, to 0.28.1", 0.38)
+
+
+def test_helm_waits_are_the_control_planes_upgrade_and_the_workers_batch():
+    # Not the workers' own task after the batch, which ran no helm.
+    assert benchlib.helm_wait_seconds(PROFILED_OUTPUT) == round(69.13 + 77.84, 2)
+    assert benchlib.helm_wait_seconds("no profile here") == 0.0
+
+
+def test_summarize_gives_the_playbooks_own_time():
+    r = row()
+    for run, waits in zip(r["runs"]["playbook"], (20.0, 22.0, 21.0)):
+        run["helm_wait_seconds"] = waits
+    benchlib.summarize(r)
+    assert r["median"]["playbook_helm_waits"] == 21.0
+    # Each run's own time (30 - 20, 33 - 22, 31 - 21), then their median.
+    assert r["median"]["playbook_own"] == 10.0
+    text = benchlib.markdown(result([r]))
+    assert "| 2 | instant | 31.0 | 21.0 | 10.0 | 6.0 |" in text.splitlines()

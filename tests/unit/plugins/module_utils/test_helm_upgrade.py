@@ -250,6 +250,44 @@ def test_result_of_reads_this_hosts_entry_from_the_looped_runs():
     assert helm_upgrade.result_of({"skipped": True}, "w1") is None
 
 
+def batch_run_of(**entries):
+    """fleet_helm_upgrade's result registered over its loop (one run per machine)."""
+    return {"results": [{"clusters": {host: helm_upgrade.batch_entry(entry)}} for host, entry in entries.items()]}
+
+
+def test_from_batch_gives_the_upgrade_in_helm_upgrades_own_form():
+    full = helm_upgrade.upgrade(helm_upgrade.request_of(INIT_PLAN, SETTINGS), run_ok, lambda v: "/tmp/v")
+    done = helm_upgrade.from_batch(batch_run_of(w1=full), "w1")
+    assert done["changed"] is True
+    assert "failed" not in done and "msg" not in done
+    # verify reads the release from it, as from the module's own run.
+    summary = releases.release_summary(releases.helm_read_of(done, "skoala-init"), "skoala-init")
+    assert releases.deployed_problem(summary, "w1", INIT_PLAN) == ""
+
+
+def test_from_batch_fails_with_helms_message():
+    failed = helm_upgrade.upgrade(helm_upgrade.request_of(INIT_PLAN, SETTINGS),
+                                  lambda argv: (1, "", "Error: UPGRADE FAILED: timed out"), lambda v: "/tmp/v")
+    done = helm_upgrade.from_batch(batch_run_of(w1=full_ok(), w2=failed), "w2")
+    assert done["failed"] is True
+    assert "timed out" in done["msg"]
+    assert "changed" not in done
+    # The rescue reads the release itself: nothing here passes for helm's read-back.
+    assert releases.helm_read_of(done, "skoala-init") == {}
+
+
+def test_from_batch_is_none_where_the_batch_did_not_upgrade_the_cluster():
+    # Not in the batch, a skipped batch (check mode), no batch (the role used alone).
+    assert helm_upgrade.from_batch(batch_run_of(w1=full_ok()), "w3") is None
+    assert helm_upgrade.from_batch({"skipped": True, "results": []}, "w1") is None
+    assert helm_upgrade.from_batch({}, "w1") is None
+    assert helm_upgrade.from_batch(None, "w1") is None
+
+
+def full_ok():
+    return helm_upgrade.upgrade(helm_upgrade.request_of(INIT_PLAN, SETTINGS), run_ok, lambda v: "/tmp/v")
+
+
 def test_progress_file_records_each_cluster_as_it_ends(tmp_path):
     path = str(tmp_path / "progress.json")
     ticks = iter([0.0, 4.0, 10.0, 22.5])
