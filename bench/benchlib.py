@@ -165,12 +165,13 @@ def task_seconds(output):
             if len(tasks) >= -index and tasks[index][2] is None:
                 tasks[index][2] = round(seconds, 2)
             continue
+        play_banner, task_banner = _PLAY_RE.match(line), _TASK_RE.match(line)
         if line.startswith("PLAY RECAP"):
             recap = True
-        elif _PLAY_RE.match(line):
-            play = _PLAY_RE.match(line).group(1)
-        elif _TASK_RE.match(line):
-            tasks.append([play, _TASK_RE.match(line).group(1), None])
+        elif play_banner:
+            play = play_banner.group(1)
+        elif task_banner:
+            tasks.append([play, task_banner.group(1), None])
     return [tuple(t) for t in tasks]
 
 

@@ -182,10 +182,9 @@ class Bench:
             run = self.playbook(n, "preflight alone", "preflight.yml")[0]
             self.check_at("the preflight playbook", self.args.baseline, revision="1")
             done("preflight", rep, run)
-            run, output = self.playbook(n, "upgrade")
+            run, profile = self.playbook(n, "upgrade")
             self.check_upgraded("the playbook")
-            run["helm_wait_seconds"] = benchlib.helm_wait_seconds(output)
-            profile = output
+            run["helm_wait_seconds"] = benchlib.helm_wait_seconds(profile)
             done("playbook", rep, run)
         for rep in range(1, reps + 1):
             run = self.playbook(n, "no-op re-run")[0]

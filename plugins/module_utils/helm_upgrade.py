@@ -170,12 +170,9 @@ def from_batch(batch_run, host):
     entry = result_of(batch_run, host)
     if entry is None:
         return None
-    result = dict(entry)
-    if result.get("failed"):
-        result["failed"] = True
-        return result
-    result.pop("failed", None)
-    result.pop("msg", None)
+    if entry.get("failed"):
+        return dict(entry)
+    result = {k: v for k, v in entry.items() if k not in ("failed", "msg")}
     result["changed"] = True
     return result
 

@@ -250,14 +250,17 @@ def test_result_of_reads_this_hosts_entry_from_the_looped_runs():
     assert helm_upgrade.result_of({"skipped": True}, "w1") is None
 
 
+def full_ok():
+    return helm_upgrade.upgrade(helm_upgrade.request_of(INIT_PLAN, SETTINGS), run_ok, lambda v: "/tmp/v")
+
+
 def batch_run_of(**entries):
     """fleet_helm_upgrade's result registered over its loop (one run per machine)."""
     return {"results": [{"clusters": {host: helm_upgrade.batch_entry(entry)}} for host, entry in entries.items()]}
 
 
 def test_from_batch_gives_the_upgrade_in_helm_upgrades_own_form():
-    full = helm_upgrade.upgrade(helm_upgrade.request_of(INIT_PLAN, SETTINGS), run_ok, lambda v: "/tmp/v")
-    done = helm_upgrade.from_batch(batch_run_of(w1=full), "w1")
+    done = helm_upgrade.from_batch(batch_run_of(w1=full_ok()), "w1")
     assert done["changed"] is True
     assert "failed" not in done and "msg" not in done
     # verify reads the release from it, as from the module's own run.
@@ -282,10 +285,6 @@ def test_from_batch_is_none_where_the_batch_did_not_upgrade_the_cluster():
     assert helm_upgrade.from_batch({"skipped": True, "results": []}, "w1") is None
     assert helm_upgrade.from_batch({}, "w1") is None
     assert helm_upgrade.from_batch(None, "w1") is None
-
-
-def full_ok():
-    return helm_upgrade.upgrade(helm_upgrade.request_of(INIT_PLAN, SETTINGS), run_ok, lambda v: "/tmp/v")
 
 
 def test_progress_file_records_each_cluster_as_it_ends(tmp_path):
