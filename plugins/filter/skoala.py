@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import functools
+import importlib
 
 from ansible.errors import AnsibleFilterError
 
@@ -53,6 +54,23 @@ def sanitized(name, func):
             raise AnsibleFilterError("dce5.skoala.%s failed (%s); its input is not shown because it may hold secrets"
                                      % (name, type(exc).__name__)) from None
     return wrapper
+
+
+# The action and lookup plugins whose modules plugins_loaded imports.
+PLUGIN_MODULES = ("action.db_upgrade_job", "action.fleet_helm_upgrade", "action.fleet_wait_ready", "action.helm_upgrade",
+                  "action.upgrade_plan", "action.wait_ready", "lookup.extra_var_names")
+
+
+def plugins_loaded(_value=None):
+    """True once this process holds the collection's plugins: imported with
+    this module, the filters and the module_utils they use; here, the action
+    and lookup plugins. Ansible forks a process per cluster and task from its
+    main one, and a plugin the main process lacks is imported in each of them
+    (about 50 ms a time, bench/README.md); a meta task's condition, evaluated
+    in the main process, calls this once for the run (role preflight)."""
+    for name in PLUGIN_MODULES:
+        importlib.import_module("ansible_collections.dce5.skoala.plugins." + name)
+    return True
 
 
 FILTERS = {
@@ -133,6 +151,7 @@ FILTERS = {
     "pending_plans": versions.pending_plans,
     "repo_index_problem": chart_repo.index_problem,
     "repo_refresh_failure": chart_repo.refresh_failure,
+    "plugins_loaded": plugins_loaded,
 }
 
 

@@ -36,3 +36,17 @@ def test_plugin_does_not_import_the_kubernetes_client(plugin):
     env = dict(os.environ, PYTHONPATH=COLLECTIONS_ROOT)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", "%s imports %s" % (plugin, out.stdout.split()[:3])
+
+
+def test_plugins_loaded_imports_every_action_and_lookup_plugin():
+    """Preflight calls it in Ansible's main process, so that the worker of
+    every task and cluster inherits the plugins instead of importing them."""
+    wanted = [name for name in CONTROLLER_PLUGINS if ".action." in name or ".lookup." in name]
+    code = ("import sys; from ansible_collections.dce5.skoala.plugins.filter.skoala import FilterModule; "
+            "print(FilterModule().filters()['plugins_loaded']('all')); print(' '.join(sorted(sys.modules)))")
+    env = dict(os.environ, PYTHONPATH=COLLECTIONS_ROOT)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    returned, modules = out.stdout.splitlines()
+    assert returned == "True"
+    missing = set(wanted) - set(modules.split())
+    assert wanted and not missing, "plugins_loaded does not import %s" % sorted(missing)
