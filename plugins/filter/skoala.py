@@ -69,7 +69,12 @@ def plugins_loaded(_value=None):
     (about 50 ms a time, bench/README.md); a meta task's condition, evaluated
     in the main process, calls this once for the run (role preflight)."""
     for name in PLUGIN_MODULES:
-        importlib.import_module("ansible_collections.dce5.skoala.plugins." + name)
+        module = "ansible_collections.dce5.skoala.plugins." + name
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # noqa: BLE001 - an install problem, named with its cause (no data in it)
+            raise AnsibleFilterError("dce5.skoala.plugins_loaded: cannot import %s (%s: %s); check the collection's "
+                                     "installation and its Python requirements" % (module, type(exc).__name__, exc)) from None
     return True
 
 
@@ -151,10 +156,12 @@ FILTERS = {
     "pending_plans": versions.pending_plans,
     "repo_index_problem": chart_repo.index_problem,
     "repo_refresh_failure": chart_repo.refresh_failure,
-    "plugins_loaded": plugins_loaded,
 }
 
 
 class FilterModule(object):
     def filters(self):
-        return {name: sanitized(name, func) for name, func in FILTERS.items()}
+        filters = {name: sanitized(name, func) for name, func in FILTERS.items()}
+        # Its input is a constant and its error an install problem: shown as it is.
+        filters["plugins_loaded"] = plugins_loaded
+        return filters

@@ -43,3 +43,14 @@ def test_filters_given_hostvars_read_only_what_they_need():
     all_hosts = {"w1": host, "w2": HostVarsLike(ansible_connection="local")}
     assert filters["one_per_machine"](["w1", "w2"], all_hosts) == ["w1"]
     assert filters["same_machine"](["w1", "w2"], "w2", all_hosts) == ["w1", "w2"]
+
+
+def test_plugins_loaded_names_the_plugin_it_cannot_import(monkeypatch):
+    import pytest
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.dce5.skoala.plugins.filter import skoala
+    monkeypatch.setattr(skoala, "PLUGIN_MODULES", ("action.helm_upgrade", "action.no_such_plugin"))
+    with pytest.raises(AnsibleFilterError) as err:
+        FilterModule().filters()["plugins_loaded"]("all")
+    assert "ansible_collections.dce5.skoala.plugins.action.no_such_plugin" in str(err.value)
+    assert "ModuleNotFoundError" in str(err.value)
