@@ -8,7 +8,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import functools
+import glob
 import importlib
+import os
 
 from ansible.errors import AnsibleFilterError
 
@@ -56,9 +58,16 @@ def sanitized(name, func):
     return wrapper
 
 
-# The action and lookup plugins whose modules plugins_loaded imports.
-PLUGIN_MODULES = ("action.db_upgrade_job", "action.fleet_helm_upgrade", "action.fleet_wait_ready", "action.helm_upgrade",
-                  "action.upgrade_plan", "action.wait_ready", "lookup.extra_var_names")
+PLUGINS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def plugin_modules():
+    """The collection's action and lookup plugins, as modules below
+    ``plugins``, such as ``action.helm_upgrade``: whatever those directories hold."""
+    return ["%s.%s" % (kind, os.path.basename(path)[:-3])
+            for kind in ("action", "lookup")
+            for path in sorted(glob.glob(os.path.join(PLUGINS_DIR, kind, "*.py")))
+            if os.path.basename(path) != "__init__.py"]
 
 
 def plugins_loaded(_value=None):
@@ -68,7 +77,7 @@ def plugins_loaded(_value=None):
     main one, and a plugin the main process lacks is imported in each of them
     (about 50 ms a time, bench/README.md); a meta task's condition, evaluated
     in the main process, calls this once for the run (role preflight)."""
-    for name in PLUGIN_MODULES:
+    for name in plugin_modules():
         module = "ansible_collections.dce5.skoala.plugins." + name
         try:
             importlib.import_module(module)

@@ -49,7 +49,7 @@ def test_plugins_loaded_names_the_plugin_it_cannot_import(monkeypatch):
     import pytest
     from ansible.errors import AnsibleFilterError
     from ansible_collections.dce5.skoala.plugins.filter import skoala
-    monkeypatch.setattr(skoala, "PLUGIN_MODULES", ("action.helm_upgrade", "action.no_such_plugin"))
+    monkeypatch.setattr(skoala, "plugin_modules", lambda: ["action.helm_upgrade", "action.no_such_plugin"])
     with pytest.raises(AnsibleFilterError) as err:
         FilterModule().filters()["plugins_loaded"]("all")
     assert "ansible_collections.dce5.skoala.plugins.action.no_such_plugin" in str(err.value)
