@@ -15,6 +15,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.dce5.skoala.plugins.module_utils import jobs
 from ansible_collections.dce5.skoala.plugins.plugin_utils.action_args import validated_args
+from ansible_collections.dce5.skoala.plugins.plugin_utils.in_worker import run_module
 
 display = Display()
 MODULE = "dce5.skoala.db_upgrade_job"
@@ -33,8 +34,7 @@ class ActionModule(ActionBase):
         timeout = checked["wait_timeout"]
         interval = checked["poll_interval"]
         host = task_vars.get("inventory_hostname", "?")
-        first = self._execute_module(module_name=MODULE, module_args=dict(args, state="present", wait=False),
-                                     task_vars=task_vars)
+        first = run_module(self, MODULE, dict(args, state="present", wait=False), task_vars)
         if first.get("failed") or self._task.check_mode or not wait or first.get("state") != "running":
             result.update(first)
             return result
@@ -44,8 +44,7 @@ class ActionModule(ActionBase):
         last = None
         status = first
         while True:
-            status = self._execute_module(module_name=MODULE, module_args=dict(args, state="status"),
-                                          task_vars=task_vars)
+            status = run_module(self, MODULE, dict(args, state="status"), task_vars)
             if status.get("failed"):
                 break
             line = "%s: %s" % (status.get("state"), "; ".join(status.get("details") or []) or "waiting for its pod")

@@ -24,6 +24,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.dce5.skoala.plugins.module_utils import helm_upgrade
+from ansible_collections.dce5.skoala.plugins.plugin_utils.in_worker import run_module
 
 display = Display()
 
@@ -69,8 +70,7 @@ class ActionModule(ActionBase):
         module_args = dict(self._task.args)
         clusters = [c.get("cluster") for c in module_args.get("clusters") or [] if isinstance(c, dict)]
         if self._task.check_mode or not clusters:
-            result.update(self._execute_module(module_name="dce5.skoala.fleet_helm_upgrade",
-                                               module_args=module_args, task_vars=task_vars))
+            result.update(run_module(self, "dce5.skoala.fleet_helm_upgrade", module_args, task_vars))
             return result
         path = None
         if self._connection.transport in ("local", "ansible.builtin.local"):
@@ -82,8 +82,7 @@ class ActionModule(ActionBase):
         display.display("helm upgrade of %s on %d cluster(s): %s" % (progress.label, len(clusters), ", ".join(clusters)))
         progress.start()
         try:
-            result.update(self._execute_module(module_name="dce5.skoala.fleet_helm_upgrade",
-                                               module_args=module_args, task_vars=task_vars))
+            result.update(run_module(self, "dce5.skoala.fleet_helm_upgrade", module_args, task_vars))
         finally:
             progress.stopped.set()
             progress.join()

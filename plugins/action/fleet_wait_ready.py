@@ -22,6 +22,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.dce5.skoala.plugins.module_utils import fleet_workloads
 from ansible_collections.dce5.skoala.plugins.plugin_utils.action_args import validated_args
+from ansible_collections.dce5.skoala.plugins.plugin_utils.in_worker import run_module
 
 display = Display()
 
@@ -40,8 +41,7 @@ class ActionModule(ActionBase):
     def _read(self, args, pending, task_vars):
         module_args = {"clusters": [dict((k, v) for k, v in c.items() if v is not None) for c in pending],
                        "kinds": args["kinds"], "max_workers": args["max_workers"]}
-        answer = self._execute_module(module_name="dce5.skoala.fleet_workloads", module_args=module_args,
-                                      task_vars=task_vars)
+        answer = run_module(self, "dce5.skoala.fleet_workloads", module_args, task_vars)
         if answer.get("failed"):
             raise AnsibleActionFail("reading the workloads of %s failed: %s"
                                     % (", ".join(c["cluster"] for c in pending), answer.get("msg")))

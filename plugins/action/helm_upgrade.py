@@ -14,6 +14,7 @@ __metaclass__ = type
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.dce5.skoala.plugins.module_utils import helm_upgrade
+from ansible_collections.dce5.skoala.plugins.plugin_utils.in_worker import run_module
 
 
 class ActionModule(ActionBase):
@@ -28,5 +29,5 @@ class ActionModule(ActionBase):
         if done is not None and not self._play_context.check_mode:
             result.update(done)
             return result
-        result.update(self._execute_module(module_args=args, task_vars=task_vars))
+        result.update(run_module(self, "dce5.skoala.helm_upgrade", args, task_vars))
         return result

@@ -20,6 +20,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.dce5.skoala.plugins.module_utils import workloads
 from ansible_collections.dce5.skoala.plugins.plugin_utils.action_args import validated_args
+from ansible_collections.dce5.skoala.plugins.plugin_utils.in_worker import run_module
 
 display = Display()
 
@@ -32,8 +33,7 @@ class ActionModule(ActionBase):
         for key in ("kubeconfig", "context"):
             if args.get(key):
                 module_args[key] = args[key]
-        result = self._execute_module(module_name="dce5.skoala.workloads_info", module_args=module_args,
-                                      task_vars=task_vars)
+        result = run_module(self, "dce5.skoala.workloads_info", module_args, task_vars)
         if result.get("failed"):
             raise AnsibleActionFail("reading %s failed: %s" % (", ".join(args["kinds"]), result.get("msg")))
         return result.get("resources") or []

@@ -62,10 +62,11 @@ PLUGINS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def plugin_modules():
-    """The collection's action and lookup plugins, as modules below
-    ``plugins``, such as ``action.helm_upgrade``: whatever those directories hold."""
+    """The collection's action and lookup plugins and its modules, as Python
+    modules below ``plugins``, such as ``action.helm_upgrade``: whatever those
+    directories hold."""
     return ["%s.%s" % (kind, os.path.basename(path)[:-3])
-            for kind in ("action", "lookup")
+            for kind in ("action", "lookup", "modules")
             for path in sorted(glob.glob(os.path.join(PLUGINS_DIR, kind, "*.py")))
             if os.path.basename(path) != "__init__.py"]
 
@@ -73,10 +74,13 @@ def plugin_modules():
 def plugins_loaded(_value=None):
     """True once this process holds the collection's plugins: imported with
     this module, the filters and the module_utils they use; here, the action
-    and lookup plugins. Ansible forks a process per cluster and task from its
-    main one, and a plugin the main process lacks is imported in each of them
-    (about 50 ms a time, bench/README.md); a meta task's condition, evaluated
-    in the main process, calls this once for the run (role preflight)."""
+    and lookup plugins, and the modules with the Kubernetes client they
+    import, for the modules run in the worker process (plugin_utils/in_worker.py).
+    Ansible forks a process per cluster and task from its main one, and a
+    plugin the main process lacks is imported in each of them (about 50 ms a
+    time, the Kubernetes client 0.4 s; bench/README.md); a meta task's
+    condition, evaluated in the main process, calls this once for the run
+    (role preflight)."""
     for name in plugin_modules():
         module = "ansible_collections.dce5.skoala.plugins." + name
         try:
