@@ -34,7 +34,6 @@ import os
 import shutil
 import sys
 import tempfile
-import traceback
 
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as module_warnings
@@ -43,9 +42,9 @@ from ansible.utils.display import Display
 from ansible.vars.clean import remove_internal_keys
 
 try:  # ansible-core 2.19+: modules read and write JSON by a serialization profile.
-    from ansible.module_utils.common.json import Direction, get_module_decoder, get_module_encoder
+    from ansible.module_utils.common.json import Direction, get_module_encoder
 except ImportError:  # older cores run every module the usual way
-    Direction = get_module_decoder = get_module_encoder = None
+    Direction = get_module_encoder = None
 
 display = Display()
 
@@ -122,6 +121,9 @@ def _run_here(action, module_name, module_args, task_vars):
     args["_ansible_tmpdir"] = tmpdir
     stdout, stderr = io.StringIO(), io.StringIO()
     saved = sys.stdout, sys.stderr, basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE
+    # A module may change directory (AnsibleModule does when the current one
+    # is unreadable); a later call in this process reads relative paths here.
+    cwd = os.getcwd()
     module_warnings._global_warnings.clear()
     module_warnings._global_deprecations.clear()
     try:
@@ -135,12 +137,11 @@ def _run_here(action, module_name, module_args, task_vars):
             module.main()
         except SystemExit:
             pass  # exit_json and fail_json end this way, after writing the result
-        except Exception as exc:  # what a module's own process would report as a crash
-            sys.stdout, sys.stderr = saved[0], saved[1]
-            return dict(failed=True, msg="%s failed: %s: %s" % (module_name, type(exc).__name__, exc),
-                        exception=traceback.format_exc())
+        # Any other exception goes on to Ansible, which fails the task with it
+        # (a task timeout, too, arrives as one).
     finally:
         sys.stdout, sys.stderr, basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = saved
+        os.chdir(cwd)
         shutil.rmtree(tmpdir, ignore_errors=True)
     data = action._parse_returned_data({"rc": 0, "stdout": stdout.getvalue(), "stderr": stderr.getvalue()},
                                        PROFILE)

@@ -14,15 +14,20 @@ import pytest
 from ansible_collections.dce5.skoala.plugins.plugin_utils import in_worker
 from tests.conftest import COLLECTIONS_ROOT, ROOT
 
-ALLOWED = dict(module_name="dce5.skoala.lease_lock", transport="local", become=False, async_val=0,
-               environment=[], interpreter=None)
+
+def refusal(**change):
+    """in_worker.refusal of a task allowed to run here, but for ``change``."""
+    task = dict(module_name="dce5.skoala.lease_lock", transport="local", become=False, async_val=0,
+                environment=[], interpreter=None)
+    task.update(change)
+    return in_worker.refusal(**task)
 
 
 def test_a_local_task_as_this_user_under_this_python_runs_here():
-    assert in_worker.refusal(**ALLOWED) is None
-    assert in_worker.refusal(**dict(ALLOWED, transport="ansible.builtin.local", interpreter=sys.executable)) is None
+    assert refusal() is None
+    assert refusal(transport="ansible.builtin.local", interpreter=sys.executable) is None
     # Ansible gives a task with no environment a list of empty ones.
-    assert in_worker.refusal(**dict(ALLOWED, environment=[{}])) is None
+    assert refusal(environment=[{}]) is None
 
 
 @pytest.mark.parametrize("change, reason", [
@@ -37,12 +42,12 @@ def test_a_local_task_as_this_user_under_this_python_runs_here():
     (dict(switch="false"), "DCE5_SKOALA_IN_WORKER=false"),
 ])
 def test_anything_else_runs_the_usual_way_and_says_why(change, reason):
-    assert reason in in_worker.refusal(**dict(ALLOWED, **change))
+    assert reason in refusal(**change)
 
 
 def test_the_switch_left_on_changes_nothing():
-    assert in_worker.refusal(**dict(ALLOWED, switch="1")) is None
-    assert in_worker.refusal(**dict(ALLOWED, switch="")) is None
+    assert refusal(switch="1") is None
+    assert refusal(switch="") is None
 
 
 def test_every_module_has_the_profile_in_worker_assumes():
@@ -110,7 +115,7 @@ def run(tmp_path, name, switch, *options):
     env[in_worker.SWITCH] = switch
     done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
                            str(tmp_path / "play.yml"), "-e", "out=%s" % out, "-e", "password=S3cr3tPw", "-v"] + list(options),
-                          env=env, capture_output=True, text=True, cwd=str(tmp_path))
+                          env=env, capture_output=True, text=True, cwd=str(tmp_path), check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     # The module processes of this collection's modules that ran (the last
     # task's copy is ansible.builtin's, run the usual way by either).
@@ -118,7 +123,7 @@ def run(tmp_path, name, switch, *options):
                   - {"AnsiballZ_copy.py", "AnsiballZ_stat.py"})
     # The same for both ways: paths below ``out`` as below OUT.
     results = json.loads((out / "results.json").read_text().replace(str(out), "OUT"))
-    return results, kept, done.stdout + done.stderr, out
+    return {"results": results, "kept": kept, "output": done.stdout + done.stderr, "out": out}
 
 
 def comparable(result):
@@ -134,22 +139,19 @@ def runs(tmp_path_factory):
 
 
 def test_in_worker_ran_no_module_process_and_the_usual_way_did(runs):
-    _, kept_here, _, _ = runs["here"]
-    _, kept_usual, _, _ = runs["usual"]
-    assert kept_here == []
-    assert kept_usual == ["AnsiballZ_private_files.py", "AnsiballZ_workloads_info.py"]
+    assert runs["here"]["kept"] == []
+    assert runs["usual"]["kept"] == ["AnsiballZ_private_files.py", "AnsiballZ_workloads_info.py"]
 
 
 def test_both_ways_give_the_same_results(runs):
-    here, _, _, _ = runs["here"]
-    usual, _, _, _ = runs["usual"]
+    here, usual = runs["here"]["results"], runs["usual"]["results"]
     assert {k: comparable(v) for k, v in here.items()} == {k: comparable(v) for k, v in usual.items()}
     assert here["first"]["changed"] is True
     assert here["second"]["changed"] is False
 
 
 def test_failures_keep_their_message(runs):
-    here, _, _, _ = runs["here"]
+    here = runs["here"]["results"]
     assert here["into_a_file"]["failed"] is True
     assert "values.yaml" in here["into_a_file"]["msg"]
     assert here["no_kubeconfig"]["failed"] is True
@@ -160,29 +162,28 @@ def test_failures_keep_their_message(runs):
 
 def test_files_are_private_and_secrets_are_never_printed(runs):
     for name in ("here", "usual"):
-        _, _, output, out = runs[name]
-        mode = stat.S_IMODE(os.stat(out / "files" / "values.yaml").st_mode)
+        mode = stat.S_IMODE(os.stat(runs[name]["out"] / "files" / "values.yaml").st_mode)
         assert mode == 0o600, name
-        assert "S3cr3tPw" not in output, name
+        assert "S3cr3tPw" not in runs[name]["output"], name
 
 
 def test_check_mode_writes_nothing(runs):
-    results, kept, _, out = runs["check"]
-    assert kept == []
-    assert results["first"]["changed"] is True
-    assert not (out / "files" / "values.yaml").exists()
+    check = runs["check"]
+    assert check["kept"] == []
+    assert check["results"]["first"]["changed"] is True
+    assert not (check["out"] / "files" / "values.yaml").exists()
 
 
 def test_the_same_python_by_another_name_in_its_directory_runs_here():
     for name in ("python", "python3", "python%d.%d" % sys.version_info[:2]):
         other = os.path.join(os.path.dirname(sys.executable), name)
         if os.path.exists(other) and os.path.samefile(other, sys.executable):
-            assert in_worker.refusal(**dict(ALLOWED, interpreter=other)) is None
+            assert refusal(interpreter=other) is None
 
 
 def test_a_python_elsewhere_is_another_python_even_if_linked():
     """A virtualenv's python links to the system's, with other libraries."""
     real = os.path.realpath(sys.executable)
     if os.path.dirname(real) != os.path.dirname(os.path.abspath(sys.executable)):
-        assert "not %s" % sys.executable in in_worker.refusal(**dict(ALLOWED, interpreter=real))
-    assert in_worker.refusal(**dict(ALLOWED, interpreter="/no/such/python")) is not None
+        assert "not %s" % sys.executable in refusal(interpreter=real)
+    assert refusal(interpreter="/no/such/python") is not None
