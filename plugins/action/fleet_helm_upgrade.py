@@ -24,7 +24,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.dce5.skoala.plugins.module_utils import helm_upgrade
-from ansible_collections.dce5.skoala.plugins.plugin_utils.in_worker import run_module
+from ansible_collections.dce5.skoala.plugins.plugin_utils.in_worker import LOCAL_CONNECTIONS, run_module
 
 display = Display()
 
@@ -73,7 +73,7 @@ class ActionModule(ActionBase):
             result.update(run_module(self, "dce5.skoala.fleet_helm_upgrade", module_args, task_vars))
             return result
         path = None
-        if self._connection.transport in ("local", "ansible.builtin.local"):
+        if self._connection.transport in LOCAL_CONNECTIONS:
             fd, path = tempfile.mkstemp(prefix="skoala-helm-progress-", suffix=".json")
             os.close(fd)
             module_args["progress_file"] = path

@@ -313,3 +313,14 @@ def test_a_module_that_fails_keeps_its_message_and_its_masking(probe_module):
     assert result["failed"] is True
     assert "S3cr3tPw" not in repr(result)
     assert "refused" in result["msg"]
+
+
+def test_every_module_has_an_action_plugin_and_none_starts_a_module_itself():
+    """A module without an action plugin, or an action plugin that calls
+    _execute_module, would start a Python per call again, silently."""
+    modules = {os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "plugins", "modules", "*.py"))} - {"__init__.py"}
+    actions = glob.glob(os.path.join(ROOT, "plugins", "action", "*.py"))
+    assert modules
+    assert sorted(modules - {os.path.basename(p) for p in actions}) == []
+    starting = [os.path.basename(p) for p in actions if "_execute_module(" in open(p).read()]
+    assert starting == []
