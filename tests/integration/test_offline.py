@@ -86,8 +86,23 @@ def offline_fleet(fleet):
     return fleet
 
 
+OWNER_KINDS = ("jobs", "replicasets", "statefulsets", "daemonsets")
+
+
 def pod_images(fleet, cluster):
-    return sorted({c["image"] for pod in fleet.objects(cluster, "pods") for c in pod["spec"]["containers"]})
+    """Images of the pods that belong to what is on the cluster now.
+
+    The upgrade deletes the old admission Jobs (propagation Background, as
+    ``kubectl delete job`` does); their pods then wait for the controller
+    manager's garbage collector, which stops to sync its caches again when
+    new CRDs appear (its log shows it), so under load they can outlive the
+    run. Those pods, and pods being deleted, are the old release's
+    leftovers, not what the upgrade installed."""
+    owners = {obj["metadata"]["uid"] for kind in OWNER_KINDS for obj in fleet.objects(cluster, kind)}
+    current = [pod for pod in fleet.objects(cluster, "pods")
+               if not pod["metadata"].get("deletionTimestamp")
+               and all(ref["uid"] in owners for ref in pod["metadata"].get("ownerReferences", []))]
+    return sorted({c["image"] for pod in current for c in pod["spec"]["containers"]})
 
 
 def test_offline_upgrade_with_skopeo(offline_fleet, tmp_path):
