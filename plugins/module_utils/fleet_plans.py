@@ -58,23 +58,26 @@ def refusals(plans_by_host):
 
 def cluster_warnings(cluster, namespace, insight_namespace, insight_release):
     """What preflight notes about a cluster (cluster_state's result) without
-    refusing it: pods not ready, and a missing insight-agent (only when it
-    was looked for: ``insight_found`` is then False, not None)."""
-    warnings = []
+    refusing it, by the component it concerns: pods not ready (read for the
+    control plane, ``skoala``), and a missing insight-agent (``skoala-init``;
+    only when it was looked for: ``insight_found`` is then False, not None)."""
+    warnings = {}
     if cluster.get("unready_pods"):
-        warnings.append("pods not ready in %s: %s" % (namespace, ", ".join(cluster["unready_pods"])))
+        warnings["skoala"] = ["pods not ready in %s: %s" % (namespace, ", ".join(cluster["unready_pods"]))]
     if cluster.get("insight_found") is False:
-        warnings.append("insight-agent not found (%s/%s): metrics and traces of skoala-init are skipped"
-                        % (insight_namespace, insight_release))
+        warnings["skoala-init"] = ["insight-agent not found (%s/%s): metrics and traces of skoala-init are skipped"
+                                   % (insight_namespace, insight_release)]
     return warnings
 
 
 def with_warnings(plans, warnings):
-    """Plans with the host's warnings added to each."""
+    """Plans with the host's warnings added: a list goes to every plan, a
+    dict (cluster_warnings) to the plan of each component it names."""
     result = []
     for p in plans:
         p = dict(p)
-        p["warnings"] = list(p.get("warnings") or []) + list(warnings or [])
+        own = warnings.get(p.get("component"), []) if isinstance(warnings, dict) else warnings
+        p["warnings"] = list(p.get("warnings") or []) + list(own or [])
         result.append(p)
     return result
 

@@ -101,9 +101,12 @@ def statefulset_readiness(sts):
 
 
 def unready_pods(pods):
-    """Names (and phases) of pods that are not Ready."""
+    """Names (and phases) of pods that are not Ready. A pod that ran to
+    completion (a Job's, phase Succeeded) is never Ready and is fine."""
     out = []
     for pod in pods or []:
+        if (pod.get("status") or {}).get("phase") == "Succeeded":
+            continue
         conditions = (pod.get("status") or {}).get("conditions") or []
         ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
         if not ready:

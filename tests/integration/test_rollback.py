@@ -52,6 +52,13 @@ def test_both_groups_each_release_back_to_its_own_backup(fleet, tmp_path):
         before = histories(fleet, pairs)
         up = fleet.playbook("upgrade.yml", inventory=inventory)
         assert up.rc == 0, up
+        # skoala-init's finished admission Job pods sit beside hive: no warning
+        assert "pods not ready" not in up.out, up.out
+        # the control plane has no insight-agent: said on skoala-init's row only
+        rows = {}
+        for m in re.finditer(r"^\s*%s\s+(skoala|skoala-init)\s+0\.19\.2\s.*$" % re.escape(cp), up.out, re.M):
+            rows.setdefault(m.group(1), m.group(0))  # the fleet plan, before the report's table
+        assert "insight-agent not found" in rows["skoala-init"] and "insight-agent" not in rows["skoala"], rows
         for cluster, release in pairs:
             assert fleet.release(cluster, release)["chart"] == release + "-0.28.1"
 

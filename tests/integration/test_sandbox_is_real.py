@@ -10,7 +10,8 @@ import pytest
 
 
 def pods_ready(fleet, cluster, namespace="skoala-system", label=None):
-    pods = fleet.objects(cluster, "pods", namespace)
+    """(Ready, all) of the pods meant to run: a finished Job's pod is neither."""
+    pods = [p for p in fleet.objects(cluster, "pods", namespace) if p["status"].get("phase") != "Succeeded"]
     if label:
         pods = [p for p in pods if label in p["metadata"].get("labels", {})]
     ready = [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True"
@@ -56,6 +57,12 @@ def test_job_pods_complete(sandbox):
     done = sandbox.kubectl(cluster, "wait", "--for=condition=complete", "job/sandbox-probe", "-n", "default",
                            "--timeout=60s", check=False)
     assert done.returncode == 0, done.stderr
+    # As a kubelet leaves a finished pod: Succeeded, and no longer Ready.
+    pods = json.loads(sandbox.kubectl(cluster, "get", "pods", "-n", "default", "-l",
+                                      "batch.kubernetes.io/job-name=sandbox-probe", "-o", "json").stdout)["items"]
+    assert [p["status"]["phase"] for p in pods] == ["Succeeded"]
+    conditions = {c["type"]: (c["status"], c.get("reason")) for c in pods[0]["status"]["conditions"]}
+    assert conditions["Ready"] == conditions["ContainersReady"] == ("False", "PodCompleted"), conditions
     sandbox.kubectl(cluster, "delete", "job", "sandbox-probe", "-n", "default")
 
 

@@ -87,6 +87,18 @@ JOB_FAIL_STATUS = STATUS % {
 }
 
 
+# kwok's pod-complete stage leaves the pod's Ready condition True; a kubelet
+# turns Ready and ContainersReady False (reason PodCompleted) when a pod
+# finishes, and code that reads pods sees that on a real cluster.
+COMPLETED_CONDITIONS = """\
+conditions:
+- {lastTransitionTime: {{ $now | Quote }}, status: "True", type: Initialized}
+- {lastTransitionTime: {{ $now | Quote }}, status: "False", reason: PodCompleted, type: Ready}
+- {lastTransitionTime: {{ $now | Quote }}, status: "False", reason: PodCompleted, type: ContainersReady}
+- {lastTransitionTime: {{ $now | Quote }}, status: "True", type: PodScheduled}
+"""
+
+
 def parse_duration_ms(text):
     """Milliseconds from a Go-style duration (``30s``, ``1m30s``, ``500ms``),
     a bare number of seconds (``45``), or off (``""``, ``0``, ``off``)."""
@@ -170,6 +182,12 @@ def with_sandbox_stages(defaults, ready_delay_ms=0):
         if stage["metadata"]["name"] in ("pod-ready", "pod-complete"):
             stage["spec"]["selector"]["matchExpressions"].append(
                 {"key": LABEL_EXPR, "operator": "DoesNotExist"})
+        if stage["metadata"]["name"] == "pod-complete":
+            template = stage["spec"]["next"]["statusTemplate"]
+            if "\ncontainerStatuses:" not in template:
+                raise RuntimeError("kwok's pod-complete stage changed: no containerStatuses line to put conditions before")
+            stage["spec"]["next"]["statusTemplate"] = template.replace(
+                "\ncontainerStatuses:", "\n" + COMPLETED_CONDITIONS + "containerStatuses:", 1)
         if window and stage["metadata"]["name"] == "pod-ready":
             stage["spec"]["delay"] = {"durationMilliseconds": window[0], "jitterDurationMilliseconds": window[1]}
         result.append(stage)

@@ -3,6 +3,7 @@ import os
 import sys
 
 import pytest
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
@@ -42,7 +43,10 @@ def fake_defaults():
         return {"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Stage", "metadata": {"name": name},
                 "spec": {"resourceRef": {"apiGroup": "v1", "kind": "Pod"},
                          "selector": {"matchExpressions": []}, "next": {}}}
-    return [stage("node-initialize"), stage("pod-ready"), stage("pod-complete"), stage("pod-delete")]
+    complete = stage("pod-complete")
+    complete["spec"]["next"]["statusTemplate"] = (
+        "{{ $now := Now }}\ncontainerStatuses:\n- name: c\n  ready: false\nphase: Succeeded\n")
+    return [stage("node-initialize"), stage("pod-ready"), complete, stage("pod-delete")]
 
 
 def by_name(stages):
@@ -65,6 +69,17 @@ def test_delay_on_pod_ready_only():
         stages["pod-ready"]["spec"]["selector"]["matchExpressions"]
     # The defaults read from kwok's module are not changed in place.
     assert all("delay" not in s["spec"] and not s["spec"]["selector"]["matchExpressions"] for s in defaults)
+
+
+def test_completed_pods_are_not_ready_as_a_kubelet_leaves_them():
+    defaults = fake_defaults()
+    stages = by_name(kwok_stages.with_sandbox_stages(defaults))
+    template = stages["pod-complete"]["spec"]["next"]["statusTemplate"]
+    status = yaml.safe_load(template.replace("{{ $now := Now }}", "").replace("{{ $now | Quote }}", "'t'"))
+    conditions = {c["type"]: (c["status"], c.get("reason")) for c in status["conditions"]}
+    assert conditions["Ready"] == conditions["ContainersReady"] == ("False", "PodCompleted")
+    assert status["phase"] == "Succeeded" and status["containerStatuses"] == [{"name": "c", "ready": False}]
+    assert "conditions" not in defaults[2]["spec"]["next"]["statusTemplate"]
 
 
 def test_replace_stages_keeps_the_other_documents():

@@ -54,12 +54,27 @@ def test_refusals_name_cluster_and_release():
 
 def test_cluster_warnings_unready_pods_and_missing_insight_agent():
     assert fleet_plans.cluster_warnings({"unready_pods": ["hive-0", "sesame-1"], "insight_found": False},
-                                        "skoala-system", "insight-system", "insight-agent") == [
-        "pods not ready in skoala-system: hive-0, sesame-1",
-        "insight-agent not found (insight-system/insight-agent): metrics and traces of skoala-init are skipped"]
+                                        "skoala-system", "insight-system", "insight-agent") == {
+        "skoala": ["pods not ready in skoala-system: hive-0, sesame-1"],
+        "skoala-init": ["insight-agent not found (insight-system/insight-agent): "
+                        "metrics and traces of skoala-init are skipped"]}
     # insight_found None: not looked for (skoala-init not upgraded, or the check skipped)
-    assert fleet_plans.cluster_warnings({"unready_pods": [], "insight_found": None}, "ns", "ins", "rel") == []
-    assert fleet_plans.cluster_warnings({"unready_pods": [], "insight_found": True}, "ns", "ins", "rel") == []
+    assert fleet_plans.cluster_warnings({"unready_pods": [], "insight_found": None}, "ns", "ins", "rel") == {}
+    assert fleet_plans.cluster_warnings({"unready_pods": [], "insight_found": True}, "ns", "ins", "rel") == {}
+
+
+def test_a_cluster_running_both_charts_gets_each_warning_on_its_own_row():
+    # A global cluster that also runs skoala-init: the control plane's pods
+    # are skoala's concern, insight-agent is skoala-init's.
+    warnings = fleet_plans.cluster_warnings({"unready_pods": ["hive-0 (Pending)"], "insight_found": False},
+                                            "skoala-system", "insight-system", "insight-agent")
+    plans = [versions.plan("skoala", "0.19.2", "0.28.1"), versions.plan("skoala-init", "0.19.2", "0.28.1")]
+    out = {p["component"]: p["warnings"] for p in fleet_plans.with_warnings(plans, warnings)}
+    assert [w.split(" ")[0] for w in out["skoala"]] == ["pods"]
+    assert [w.split(" ")[0] for w in out["skoala-init"]] == ["insight-agent"]
+    # a list still goes to every row
+    out = fleet_plans.with_warnings(plans, ["x"])
+    assert [p["warnings"] for p in out] == [["x"], ["x"]]
 
 
 LOCAL = {"ansible_connection": "local"}

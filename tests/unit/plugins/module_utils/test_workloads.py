@@ -63,6 +63,19 @@ def test_unready_pods():
     assert w.unready_pods(pods) == ["sesame-1 (Running)", "ui-1 (Pending)"]
 
 
+def test_unready_pods_leaves_out_finished_job_pods():
+    # skoala-init's admission Jobs leave Completed pods in skoala-system; on
+    # a global cluster that also runs skoala-init they sit beside hive.
+    # Completed is how such a pod ends well; Failed is worth a warning.
+    pods = [
+        {"metadata": {"name": "gateway-api-admission-x"}, "status": {"phase": "Succeeded", "conditions": [
+            {"type": "Ready", "status": "False", "reason": "PodCompleted"}]}},
+        {"metadata": {"name": "gateway-api-admission-patch-y"}, "status": {"phase": "Failed"}},
+        {"metadata": {"name": "hive-1"}, "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}},
+    ]
+    assert w.unready_pods(pods) == ["gateway-api-admission-patch-y (Failed)"]
+
+
 @pytest.mark.parametrize("sts, expected", [
     ({"spec": {"replicas": 3}, "status": {"readyReplicas": 3}}, {"found": True, "ready": 3, "replicas": 3}),
     ({"spec": {"replicas": 3}, "status": {}}, {"found": True, "ready": 0, "replicas": 3}),
