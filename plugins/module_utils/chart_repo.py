@@ -1,19 +1,33 @@
 # -*- coding: utf-8 -*-
 # Copyright: dce5.skoala contributors
 # Apache License 2.0 (see LICENSE)
-"""What an operator reads when the chart repository does not answer:
-preflight's read of its index, and helm's refresh of it later on. Built
-here so each branch has a test; the repository's credentials never show.
+"""Preflight's read of the chart repository's index (module
+``dce5.skoala.repo_index``), and what an operator reads when the repository
+does not answer: then, or at helm's refresh of it later on. Built here so
+each branch has a test; the repository's credentials never show.
 
-Pure functions; the filter plugin ``dce5.skoala.skoala`` exposes them to roles.
+The message functions are pure; the filter plugin ``dce5.skoala.skoala``
+exposes them to roles.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import socket
+
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from ansible.module_utils.urls import open_url
+
 from ansible_collections.dce5.skoala.plugins.module_utils.plain_text import one_line
+from ansible_collections.dce5.skoala.plugins.module_utils.releases import chart_versions
 from ansible_collections.dce5.skoala.plugins.module_utils.secrets import redact, strip_url_credentials
+
+try:
+    import yaml
+    _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+except ImportError:  # pragma: no cover - PyYAML comes with ansible-core
+    yaml = None
 
 
 def index_problem(repo_url, status, error=""):
@@ -39,3 +53,33 @@ def refresh_failure(host, repo_name, repo_url, result, password=None):
     return ("%s: chart repository %s (%s) did not answer while refreshing its index, after preflight had read it: "
             "%s. Nothing was changed on %s by this step. Bring the repository back (or fix skoala_repo_url) and "
             "re-run; clusters already upgraded are left as they are." % (host, repo_name, repo_url, said, host))
+
+
+def read_index(repo_url, charts, username=None, password=None, validate_certs=True, timeout=30, opener=None):
+    """Read ``<repo_url>/index.yaml``, as ansible.builtin.uri did for
+    preflight (basic auth when a username is given, safe redirects only):
+    ``{"status", "versions": {chart: [version, ...]}, "problem"}``; ``problem``
+    is None when the index was read, else the message an operator reads."""
+    url = repo_url.rstrip("/") + "/index.yaml"
+    shown = strip_url_credentials(repo_url.rstrip("/"))
+    try:
+        resp = (opener or open_url)(url, method="GET", url_username=username or None, url_password=password or None,
+                                    force_basic_auth=bool(username), validate_certs=validate_certs, timeout=timeout,
+                                    follow_redirects="safe")
+        content = resp.read()
+    except HTTPError as exc:
+        return {"status": exc.code, "versions": {}, "problem": index_problem(shown, exc.code)}
+    except (URLError, socket.error, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        return {"status": -1, "versions": {}, "problem": index_problem(shown, -1, redact(str(reason), [password]))}
+    try:
+        index = yaml.load(content, Loader=_YAML_LOADER)
+    except yaml.YAMLError as exc:
+        index, error = None, one_line(str(exc), 200)
+    else:
+        error = "" if isinstance(index, dict) and isinstance(index.get("entries"), dict) else "no entries in it"
+    if error:
+        return {"status": 200, "versions": {}, "problem": (
+            "chart repository %s/index.yaml is not a Helm repository index (%s); fix skoala_repo_url or the "
+            "repository before upgrading." % (shown, error))}
+    return {"status": 200, "versions": dict((chart, chart_versions(index, chart)) for chart in charts), "problem": None}

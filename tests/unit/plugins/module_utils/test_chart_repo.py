@@ -42,3 +42,100 @@ def test_refresh_failure_reads_stdout_then_msg_and_cuts_long_output():
     assert "read it: . " in chart_repo.refresh_failure("w1", "skoala", URL, None)
     long_said = chart_repo.refresh_failure("w1", "skoala", URL, {"stderr": "y" * 2000})
     assert "y" * 497 + "..." in long_said and "y" * 498 not in long_said
+
+
+# --- read_index, against a real HTTP server on loopback -----------------------
+
+INDEX = b"""apiVersion: v1
+entries:
+  skoala:
+    - {name: skoala, version: 0.28.1}
+    - {name: skoala, version: 0.19.2}
+  skoala-init:
+    - {name: skoala-init, version: 0.28.1}
+  insight-agent:
+    - {name: insight-agent, version: 0.20.0}
+"""
+
+
+@pytest.fixture
+def repo_server():
+    """A chart repository at http://127.0.0.1:<port>/chartrepo/skoala that
+    wants admin / s3cr3t; ``server.body`` is what its index.yaml holds."""
+    import base64
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            want = "Basic " + base64.b64encode(b"admin:s3cr3t").decode()
+            if self.headers.get("Authorization") != want:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="charts"')
+                self.end_headers()
+                return
+            if self.path != "/chartrepo/skoala/index.yaml":
+                self.send_response(404)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(server.body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.body = INDEX
+    server.url = "http://127.0.0.1:%d/chartrepo/skoala" % server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_read_index_gives_the_versions_of_each_chart_asked_for(repo_server):
+    out = chart_repo.read_index(repo_server.url + "/", ["skoala", "skoala-init", "nothing"], "admin", "s3cr3t")
+    assert out == {"status": 200, "problem": None,
+                   "versions": {"skoala": ["0.28.1", "0.19.2"], "skoala-init": ["0.28.1"], "nothing": []}}
+
+
+@pytest.mark.parametrize("username, password, status, said", [
+    ("admin", "wrong", 401, "answered HTTP 401 (wrong or missing credentials"),
+    (None, None, 401, "answered HTTP 401 (wrong or missing credentials"),
+])
+def test_read_index_refused(repo_server, username, password, status, said):
+    out = chart_repo.read_index(repo_server.url, ["skoala"], username, password)
+    assert (out["status"], out["versions"]) == (status, {})
+    assert out["problem"].startswith("chart repository %s/index.yaml %s" % (repo_server.url, said))
+
+
+def test_read_index_of_a_wrong_path_and_of_credentials_in_the_url(repo_server):
+    wrong = repo_server.url.replace("/skoala", "/other")
+    out = chart_repo.read_index(wrong, ["skoala"], "admin", "s3cr3t")
+    assert out["status"] == 404 and "%s/index.yaml answered HTTP 404;" % wrong in out["problem"]
+    # credentials in the URL work, as with ansible.builtin.uri, and never show
+    with_creds = repo_server.url.replace("http://", "http://admin:s3cr3t@")
+    assert chart_repo.read_index(with_creds, ["skoala"])["versions"] == {"skoala": ["0.28.1", "0.19.2"]}
+    repo_server.body = b"<html>not an index</html>"
+    out = chart_repo.read_index(with_creds, ["skoala"])
+    assert out["status"] == 200 and out["versions"] == {}
+    assert out["problem"] == ("chart repository %s/index.yaml is not a Helm repository index (no entries in it); "
+                              "fix skoala_repo_url or the repository before upgrading." % repo_server.url)
+    repo_server.body = b"entries: {skoala: [\x00"
+    out = chart_repo.read_index(with_creds, ["skoala"])
+    assert "is not a Helm repository index (" in out["problem"] and "s3cr3t" not in out["problem"]
+
+
+def test_read_index_of_a_repository_that_is_not_there():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out = chart_repo.read_index("http://admin:s3cr3t@127.0.0.1:%d/chartrepo/skoala" % port, ["skoala"],
+                                password="s3cr3t", timeout=5)
+    assert out["status"] == -1 and out["versions"] == {}
+    assert out["problem"].startswith("chart repository http://127.0.0.1:%d/chartrepo/skoala/index.yaml answered "
+                                     "nothing (" % port)
+    assert "refused" in out["problem"].lower() and "s3cr3t" not in out["problem"]
