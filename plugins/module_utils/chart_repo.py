@@ -83,3 +83,17 @@ def read_index(repo_url, charts, username=None, password=None, validate_certs=Tr
             "chart repository %s/index.yaml is not a Helm repository index (%s); fix skoala_repo_url or the "
             "repository before upgrading." % (shown, error))}
     return {"status": 200, "versions": dict((chart, chart_versions(index, chart)) for chart in charts), "problem": None}
+
+
+# helm exits 0 when a repository it was asked to update did not answer, and
+# says so on stdout (helm 3: "...Unable to get an update from the ...").
+HELM_UPDATE_FAILED = "Unable to get an update"
+
+
+def refresh(repo_name, helm_binary, run_command):
+    """``helm repo update <repo_name>``: only that repository's index, not
+    every repository the machine knows. ``run_command(argv)`` returns
+    (rc, stdout, stderr). ``{"rc", "stdout", "stderr", "failed"}``; failed
+    also when helm exited 0 but said the repository did not answer."""
+    rc, out, err = run_command([helm_binary, "repo", "update", repo_name])
+    return {"rc": rc, "stdout": out, "stderr": err, "failed": rc != 0 or HELM_UPDATE_FAILED in (out or "")}

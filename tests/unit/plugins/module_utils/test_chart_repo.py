@@ -139,3 +139,19 @@ def test_read_index_of_a_repository_that_is_not_there():
     assert out["problem"].startswith("chart repository http://127.0.0.1:%d/chartrepo/skoala/index.yaml answered "
                                      "nothing (" % port)
     assert "refused" in out["problem"].lower() and "s3cr3t" not in out["problem"]
+
+
+@pytest.mark.parametrize("rc, out, err, failed", [
+    (0, "Hang tight...\n...Successfully got an update from the \"skoala\" chart repository\n", "", False),
+    # helm 3 exits 0 when the repository did not answer
+    (0, "...Unable to get an update from the \"skoala\" chart repository (http://x):\n\tconnection refused\n", "", True),
+    (1, "", "Error: no repositories found. You must add one before updating", True),
+])
+def test_refresh_updates_that_repository_only_and_reads_helm_s_answer(rc, out, err, failed):
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        return rc, out, err
+    assert chart_repo.refresh("skoala", "/opt/helm", run) == {"rc": rc, "stdout": out, "stderr": err, "failed": failed}
+    assert calls == [["/opt/helm", "repo", "update", "skoala"]]

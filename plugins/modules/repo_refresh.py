@@ -1,0 +1,91 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dce5.skoala contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: repo_refresh
+short_description: Refresh one Helm chart repository's index on this machine
+version_added: 0.1.0
+description:
+  - Runs C(helm repo update NAME), which downloads the index of that repository only, not of
+    every repository Helm knows on the machine (as M(kubernetes.core.helm)'s C(update_repo_cache)
+    would).
+  - Fails when helm fails, and also when helm exits 0 but says it could not get an update (helm 3
+    does that when the repository does not answer); C(stdout) and C(stderr) then say what helm said.
+  - Touches only Helm's own cache on the machine it runs on, never a cluster, and reports no change.
+    In check mode it does not refresh, unless the task turns check mode off for it (C(check_mode=false)),
+    as the C(dce5.skoala.helm_repo) role does, so that C(--check --diff) compares against the new charts.
+author:
+  - dce5.skoala contributors (@dce5-skoala)
+options:
+  name:
+    description: The repository's name in Helm's list (C(helm repo list)).
+    type: str
+    required: true
+  binary_path:
+    description: Helm, as a path or a name looked up in C(PATH).
+    type: str
+    default: helm
+"""
+
+EXAMPLES = r"""
+- name: Refresh only that repository's index
+  dce5.skoala.repo_refresh:
+    name: skoala
+  check_mode: false
+"""
+
+RETURN = r"""
+rc:
+  description: Helm's exit code.
+  returned: when helm ran
+  type: int
+  sample: 0
+stdout:
+  description: What helm printed.
+  returned: when helm ran
+  type: str
+  sample: "...Successfully got an update from the \"skoala\" chart repository"
+stderr:
+  description: What helm printed on its error output.
+  returned: when helm ran
+  type: str
+  sample: ""
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dce5.skoala.plugins.module_utils import chart_repo
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            binary_path=dict(type="str", default="helm"),
+        ),
+        supports_check_mode=True,
+    )
+    if module.check_mode:
+        module.exit_json(changed=False, skipped=True, msg="check mode: the index was not refreshed")
+    binary = module.params["binary_path"]
+    found = binary if os.sep in binary else module.get_bin_path(binary)
+    if not found or not os.access(found, os.X_OK):
+        module.fail_json(msg="helm (%s) not found on this machine; set skoala_helm_binary" % binary)
+    out = chart_repo.refresh(module.params["name"], found, lambda argv: module.run_command(argv, check_rc=False))
+    failed = out.pop("failed")
+    if failed:
+        module.fail_json(msg="helm repo update %s failed" % module.params["name"], **out)
+    module.exit_json(changed=False, **out)
+
+
+if __name__ == "__main__":
+    main()
