@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import socket
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
@@ -88,6 +89,24 @@ def read_index(repo_url, charts, username=None, password=None, validate_certs=Tr
 # helm exits 0 when a repository it was asked to update did not answer, and
 # says so on stdout (helm 3: "...Unable to get an update from the ...").
 HELM_UPDATE_FAILED = "Unable to get an update"
+
+
+def known_at(repo_name, repo_url, helm_binary, run_command):
+    """Whether helm on this machine knows ``repo_name`` at ``repo_url``
+    (``helm repo list -o json``; a trailing slash does not count). helm
+    exits 1 when it knows no repository at all: that is a no. A repository
+    of that name at another URL is a no too: adding it then fails with the
+    command that removes it."""
+    rc, out, dummy = run_command([helm_binary, "repo", "list", "-o", "json"])
+    if rc != 0:
+        return False
+    try:
+        repos = json.loads(out or "[]")
+    except ValueError:
+        return False
+    want = repo_url.rstrip("/")
+    return any(isinstance(r, dict) and r.get("name") == repo_name and (r.get("url") or "").rstrip("/") == want
+               for r in repos or [])
 
 
 def refresh(repo_name, helm_binary, run_command):

@@ -10,12 +10,15 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: repo_refresh
-short_description: Refresh one Helm chart repository's index on this machine
+short_description: Refresh one Helm chart repository's index on this machine, if Helm knows it
 version_added: 0.1.0
 description:
   - Runs C(helm repo update NAME), which downloads the index of that repository only, not of
     every repository Helm knows on the machine (as M(kubernetes.core.helm)'s C(update_repo_cache)
     would).
+  - With O(url), first reads C(helm repo list); when Helm does not know O(name) at O(url), it
+    refreshes nothing and returns C(known=false), so that the caller adds the repository
+    (M(kubernetes.core.helm_repository) downloads the index as it adds it).
   - Fails when helm fails, and also when helm exits 0 but says it could not get an update (helm 3
     does that when the repository does not answer); C(stdout) and C(stderr) then say what helm said.
   - Touches only Helm's own cache on the machine it runs on, never a cluster, and reports no change.
@@ -28,6 +31,11 @@ options:
     description: The repository's name in Helm's list (C(helm repo list)).
     type: str
     required: true
+  url:
+    description:
+      - The repository's URL. When set, the index is refreshed only if Helm knows O(name) at this URL
+        (a trailing slash does not count).
+    type: str
   binary_path:
     description: Helm, as a path or a name looked up in C(PATH).
     type: str
@@ -39,9 +47,27 @@ EXAMPLES = r"""
   dce5.skoala.repo_refresh:
     name: skoala
   check_mode: false
+
+- name: Refresh it if helm knows it at this URL; else say so
+  dce5.skoala.repo_refresh:
+    name: skoala
+    url: https://release.daocloud.io/chartrepo/skoala
+  check_mode: false
+  register: skoala_repo_refreshed
+
+- name: Add it, which downloads its index too
+  kubernetes.core.helm_repository:
+    name: skoala
+    repo_url: https://release.daocloud.io/chartrepo/skoala
+  when: not skoala_repo_refreshed.known
 """
 
 RETURN = r"""
+known:
+  description: Whether Helm knew O(name) (at O(url), when set) and its index was refreshed.
+  returned: success
+  type: bool
+  sample: true
 rc:
   description: Helm's exit code.
   returned: when helm ran
@@ -70,21 +96,28 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             name=dict(type="str", required=True),
+            url=dict(type="str"),
             binary_path=dict(type="str", default="helm"),
         ),
         supports_check_mode=True,
     )
     if module.check_mode:
-        module.exit_json(changed=False, skipped=True, msg="check mode: the index was not refreshed")
+        module.exit_json(changed=False, skipped=True, known=None, msg="check mode: the index was not refreshed")
     binary = module.params["binary_path"]
     found = binary if os.sep in binary else module.get_bin_path(binary)
     if not found or not os.access(found, os.X_OK):
         module.fail_json(msg="helm (%s) not found on this machine; set skoala_helm_binary" % binary)
-    out = chart_repo.refresh(module.params["name"], found, lambda argv: module.run_command(argv, check_rc=False))
+    name, url = module.params["name"], module.params["url"]
+
+    def run(argv):
+        return module.run_command(argv, check_rc=False)
+    if url and not chart_repo.known_at(name, url, found, run):
+        module.exit_json(changed=False, known=False)
+    out = chart_repo.refresh(name, found, run)
     failed = out.pop("failed")
     if failed:
-        module.fail_json(msg="helm repo update %s failed" % module.params["name"], **out)
-    module.exit_json(changed=False, **out)
+        module.fail_json(msg="helm repo update %s failed" % name, **out)
+    module.exit_json(changed=False, known=True, **out)
 
 
 if __name__ == "__main__":

@@ -155,3 +155,23 @@ def test_refresh_updates_that_repository_only_and_reads_helm_s_answer(rc, out, e
         return rc, out, err
     assert chart_repo.refresh("skoala", "/opt/helm", run) == {"rc": rc, "stdout": out, "stderr": err, "failed": failed}
     assert calls == [["/opt/helm", "repo", "update", "skoala"]]
+
+
+@pytest.mark.parametrize("rc, out, known", [
+    (0, '[{"name":"skoala","url":"https://charts.example/chartrepo/skoala"}]', True),
+    (0, '[{"name":"skoala","url":"https://charts.example/chartrepo/skoala/"}]', True),
+    (0, '[{"name":"other","url":"https://charts.example/chartrepo/skoala"},'
+        '{"name":"skoala","url":"https://old.example/chartrepo/skoala"}]', False),
+    (0, "[]", False),
+    # helm 3: "Error: no repositories to show", exit 1
+    (1, "", False),
+    (0, "not json", False),
+])
+def test_known_at_compares_name_and_url(rc, out, known):
+    calls = []
+
+    def run(argv):
+        calls.append(argv)
+        return rc, out, ""
+    assert chart_repo.known_at("skoala", URL + "/", "helm", run) is known
+    assert calls == [["helm", "repo", "list", "-o", "json"]]
