@@ -86,23 +86,38 @@ def offline_fleet(fleet):
     return fleet
 
 
+WORKLOAD_KINDS = ("deployments", "statefulsets", "daemonsets", "jobs")
 OWNER_KINDS = ("jobs", "replicasets", "statefulsets", "daemonsets")
 
 
+def workload_images(fleet, cluster):
+    """Images of the pod templates of every workload and Job in the release
+    namespace: what the upgrade installed, whatever pods are left around."""
+    return sorted({c["image"] for kind in WORKLOAD_KINDS for obj in fleet.objects(cluster, kind)
+                   for c in obj["spec"]["template"]["spec"]["containers"]})
+
+
 def pod_images(fleet, cluster):
-    """Images of the pods that belong to what is on the cluster now.
+    """Images of the pods that belong to what is on the cluster now, and the
+    pods left out (name, owners, deletion), for the failure message.
 
     The upgrade deletes the old admission Jobs (propagation Background, as
     ``kubectl delete job`` does); their pods then wait for the controller
     manager's garbage collector, which stops to sync its caches again when
     new CRDs appear (its log shows it), so under load they can outlive the
-    run. Those pods, and pods being deleted, are the old release's
-    leftovers, not what the upgrade installed."""
+    run. Pods being deleted, pods whose owner is gone and pods without an
+    owner (no chart here makes a bare pod) are not what the upgrade installed."""
     owners = {obj["metadata"]["uid"] for kind in OWNER_KINDS for obj in fleet.objects(cluster, kind)}
-    current = [pod for pod in fleet.objects(cluster, "pods")
-               if not pod["metadata"].get("deletionTimestamp")
-               and all(ref["uid"] in owners for ref in pod["metadata"].get("ownerReferences", []))]
-    return sorted({c["image"] for pod in current for c in pod["spec"]["containers"]})
+    current, left_out = [], []
+    for pod in fleet.objects(cluster, "pods"):
+        refs = pod["metadata"].get("ownerReferences") or []
+        if refs and not pod["metadata"].get("deletionTimestamp") and all(r["uid"] in owners for r in refs):
+            current.append(pod)
+        else:
+            left_out.append((pod["metadata"]["name"], [(r["kind"], r["name"]) for r in refs],
+                             pod["metadata"].get("deletionTimestamp"),
+                             [c["image"] for c in pod["spec"]["containers"]]))
+    return sorted({c["image"] for pod in current for c in pod["spec"]["containers"]}), left_out
 
 
 def test_offline_upgrade_with_skopeo(offline_fleet, tmp_path):
@@ -128,8 +143,10 @@ def test_offline_upgrade_with_skopeo(offline_fleet, tmp_path):
     # releases at the target, every pod pulls from the local registry
     for cluster in fleet.clusters:
         assert fleet.release(cluster)["chart"] == "%s-%s" % (fleet.component(cluster), TARGET)
-        images = pod_images(fleet, cluster)
-        assert images and all(i.startswith(registry + "/skoala/") for i in images), images
+        installed = workload_images(fleet, cluster)
+        assert installed and all(i.startswith(registry + "/skoala/") for i in installed), (cluster, installed)
+        images, left_out = pod_images(fleet, cluster)
+        assert images and all(i.startswith(registry + "/skoala/") for i in images), (cluster, images, left_out)
     # the password never shows
     assert box.state["registry_password"] not in run.out
 
