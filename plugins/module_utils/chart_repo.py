@@ -17,7 +17,9 @@ __metaclass__ = type
 import json
 import socket
 
+from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from ansible.module_utils.six.moves.urllib.parse import urlparse
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.dce5.skoala.plugins.module_utils.plain_text import one_line
@@ -50,10 +52,21 @@ def refresh_failure(host, repo_name, repo_url, result, password=None):
     stderr, else stdout, else Ansible's msg), on one line, without secrets."""
     result = result or {}
     said = result.get("stderr") or result.get("stdout") or result.get("msg") or ""
-    said = one_line(strip_url_credentials(redact(said, [password])), 500)
+    said = one_line(strip_url_credentials(redact(said, [password] + url_secrets(repo_url))), 500)
     return ("%s: chart repository %s (%s) did not answer while refreshing its index, after preflight had read it: "
             "%s. Nothing was changed on %s by this step. Bring the repository back (or fix skoala_repo_url) and "
-            "re-run; clusters already upgraded are left as they are." % (host, repo_name, repo_url, said, host))
+            "re-run; clusters already upgraded are left as they are."
+            % (host, repo_name, strip_url_credentials(repo_url), said, host))
+
+
+def url_secrets(url):
+    """The password written into ``url`` (``https://user:pass@host``), as a
+    list for no_log and redact; empty when there is none."""
+    try:
+        password = urlparse(str(url or "")).password
+    except ValueError:
+        return []
+    return [password] if password else []
 
 
 def read_index(repo_url, charts, username=None, password=None, validate_certs=True, timeout=30, opener=None):
@@ -66,13 +79,16 @@ def read_index(repo_url, charts, username=None, password=None, validate_certs=Tr
     try:
         resp = (opener or open_url)(url, method="GET", url_username=username or None, url_password=password or None,
                                     force_basic_auth=bool(username), validate_certs=validate_certs, timeout=timeout,
-                                    follow_redirects="safe")
+                                    follow_redirects="safe", http_agent="ansible-httpget")
         content = resp.read()
     except HTTPError as exc:
         return {"status": exc.code, "versions": {}, "problem": index_problem(shown, exc.code)}
-    except (URLError, socket.error, ValueError) as exc:
+    # http_client.HTTPException: a TLS port spoken to in plain HTTP, a cut
+    # answer, a port that is not a number; what uri reported as status -1.
+    except (URLError, socket.error, ValueError, http_client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
-        return {"status": -1, "versions": {}, "problem": index_problem(shown, -1, redact(str(reason), [password]))}
+        said = redact(str(reason), [password] + url_secrets(repo_url))
+        return {"status": -1, "versions": {}, "problem": index_problem(shown, -1, said)}
     try:
         index = yaml.load(content, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:

@@ -108,7 +108,7 @@ mysql:
   type: dict
   sample: {found: true, ready: 1, replicas: 1}
 unready_pods:
-  description: Pods of the release namespace that are not Ready, as C(name (phase)).
+  description: Pods of the release namespace that are not Ready, as C(name (phase)); pods that ran to completion (a Job's, phase Succeeded) are left out.
   returned: success
   type: list
   elements: str

@@ -90,6 +90,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    # A password written into the URL is as secret as the password option.
+    module.no_log_values.update(chart_repo.url_secrets(module.params["url"]))
     p = module.params
     out = chart_repo.read_index(p["url"], p["charts"], p["username"], p["password"], p["validate_certs"], p["timeout"])
     if out["problem"]:

@@ -64,23 +64,26 @@ EXAMPLES = r"""
 
 RETURN = r"""
 known:
-  description: Whether Helm knew O(name) (at O(url), when set) and its index was refreshed.
+  description:
+    - Whether Helm knew O(name) (at O(url), when set) and its index was refreshed.
+    - False also when Helm is not found and O(url) is set, so that the caller's add says so.
+    - Null in check mode, where nothing is refreshed.
   returned: success
   type: bool
   sample: true
 rc:
-  description: Helm's exit code.
-  returned: when helm ran
+  description: Helm's exit code of C(helm repo update).
+  returned: when the index was refreshed, or its refresh failed
   type: int
   sample: 0
 stdout:
   description: What helm printed.
-  returned: when helm ran
+  returned: when the index was refreshed, or its refresh failed
   type: str
   sample: "...Successfully got an update from the \"skoala\" chart repository"
 stderr:
   description: What helm printed on its error output.
-  returned: when helm ran
+  returned: when the index was refreshed, or its refresh failed
   type: str
   sample: ""
 """
@@ -101,13 +104,18 @@ def main():
         ),
         supports_check_mode=True,
     )
+    # A password written into the URL is as secret as the password option.
+    module.no_log_values.update(chart_repo.url_secrets(module.params["url"]))
     if module.check_mode:
         module.exit_json(changed=False, skipped=True, known=None, msg="check mode: the index was not refreshed")
     binary = module.params["binary_path"]
     found = binary if os.sep in binary else module.get_bin_path(binary)
-    if not found or not os.access(found, os.X_OK):
-        module.fail_json(msg="helm (%s) not found on this machine; set skoala_helm_binary" % binary)
     name, url = module.params["name"], module.params["url"]
+    if not found or not os.access(found, os.X_OK):
+        if url:
+            # The caller adds the repository next, and its add says helm is missing.
+            module.exit_json(changed=False, known=False, msg="helm (%s) not found on this machine" % binary)
+        module.fail_json(msg="helm (%s) not found on this machine; set skoala_helm_binary" % binary)
 
     def run(argv):
         return module.run_command(argv, check_rc=False)

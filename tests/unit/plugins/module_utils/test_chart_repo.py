@@ -175,3 +175,37 @@ def test_known_at_compares_name_and_url(rc, out, known):
         return rc, out, ""
     assert chart_repo.known_at("skoala", URL + "/", "helm", run) is known
     assert calls == [["helm", "repo", "list", "-o", "json"]]
+
+
+def test_a_password_in_the_url_never_shows():
+    url = "https://admin:s3cr3t@charts.example/chartrepo/skoala"
+    assert chart_repo.url_secrets(url) == ["s3cr3t"]
+    assert chart_repo.url_secrets(URL) == [] and chart_repo.url_secrets(None) == []
+    said = chart_repo.refresh_failure("w1", "skoala", url, {"stderr": "Error: %s/index.yaml : 503" % url})
+    assert "s3cr3t" not in said and "(https://charts.example/chartrepo/skoala)" in said
+
+
+def test_read_index_of_a_tls_port_spoken_to_in_plain_http_and_of_a_bad_port():
+    import socket
+    import threading
+    # a server that answers garbage instead of HTTP: http.client's BadStatusLine
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    def answer():
+        conn, dummy = server.accept()
+        conn.recv(1024)
+        conn.sendall(b"\x15\x03\x01\x00\x02\x02\x46")  # a TLS alert
+        conn.close()
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    out = chart_repo.read_index("http://127.0.0.1:%d/chartrepo/skoala" % port, ["skoala"], timeout=5)
+    thread.join(5)
+    server.close()
+    assert out["status"] == -1 and out["problem"].startswith(
+        "chart repository http://127.0.0.1:%d/chartrepo/skoala/index.yaml answered nothing (" % port), out
+    # credentials both in the URL and as options: the port is then not a number
+    out = chart_repo.read_index("http://admin:s3cr3t@127.0.0.1:1/chartrepo/skoala", ["skoala"], "admin", "other")
+    assert out["status"] == -1 and "s3cr3t" not in out["problem"] and "other" not in out["problem"], out
