@@ -12,8 +12,8 @@ SECRET = "s3cr3t-in-url"
 def test_repo_index_masks_a_password_in_the_url(run_module):
     failed, result = run_module(repo_index.main, {
         "url": "http://admin:%s@127.0.0.1:1/chartrepo/skoala" % SECRET, "timeout": 5})
-    assert failed and result["msg"].startswith("chart repository http://127.0.0.1:1/chartrepo/skoala/index.yaml "
-                                                "answered nothing (")
+    expected = "chart repository http://127.0.0.1:1/chartrepo/skoala/index.yaml answered nothing ("
+    assert failed and result["msg"].startswith(expected)
     assert SECRET not in str(result)
     assert result["invocation"]["module_args"]["url"] == "http://admin:********@127.0.0.1:1/chartrepo/skoala"
 
