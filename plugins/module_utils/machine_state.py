@@ -22,6 +22,14 @@ from ansible_collections.dce5.skoala.plugins.module_utils.plain_text import one_
 VERSION_TEMPLATE = "{{ .Version }}"
 
 
+def find_binary(binary, get_bin_path):
+    """The executable ``binary`` names: a path, or a name looked up in PATH
+    by ``get_bin_path`` (AnsibleModule.get_bin_path); None when there is none."""
+    if os.sep in binary:
+        return binary if os.path.isfile(binary) and os.access(binary, os.X_OK) else None
+    return get_bin_path(binary)
+
+
 def helm_version(binary, find_binary, run_command):
     """``helm version`` of ``binary`` (a path, or a name looked up in PATH by
     ``find_binary``): ``binary``, ``rc`` (None when it was not found),

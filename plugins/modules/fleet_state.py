@@ -141,18 +141,9 @@ directories:
   sample: {skoala_backup_dir: {path: ./backups, exists: true, isdir: true, writeable: true}}
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dce5.skoala.plugins.module_utils import cluster_read, kube, machine_state
-
-
-def find_binary(module, binary):
-    """The executable ``binary`` names (a path, or a name in PATH), or None."""
-    if os.sep in binary:
-        return binary if os.path.isfile(binary) and os.access(binary, os.X_OK) else None
-    return module.get_bin_path(binary)
 
 
 def main():
@@ -170,8 +161,9 @@ def main():
     params = module.params
     helm = None
     if params["helm_binary"]:
-        helm = machine_state.helm_version(params["helm_binary"], lambda b: find_binary(module, b),
-                                          lambda argv: module.run_command(argv, check_rc=False))
+        helm = machine_state.helm_version(
+            params["helm_binary"], lambda binary: machine_state.find_binary(binary, module.get_bin_path),
+            lambda argv: module.run_command(argv, check_rc=False))
     directories = dict((name, machine_state.directory_state(path))
                        for name, path in sorted(params["directories"].items()))
     clusters = cluster_read.read_fleet(params["clusters"], kube, params["max_workers"])

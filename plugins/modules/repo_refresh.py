@@ -88,11 +88,9 @@ stderr:
   sample: ""
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dce5.skoala.plugins.module_utils import chart_repo
+from ansible_collections.dce5.skoala.plugins.module_utils import chart_repo, machine_state
 
 
 def main():
@@ -109,9 +107,9 @@ def main():
     if module.check_mode:
         module.exit_json(changed=False, skipped=True, known=None, msg="check mode: the index was not refreshed")
     binary = module.params["binary_path"]
-    found = binary if os.sep in binary else module.get_bin_path(binary)
+    found = machine_state.find_binary(binary, module.get_bin_path)
     name, url = module.params["name"], module.params["url"]
-    if not found or not os.access(found, os.X_OK):
+    if not found:
         if url:
             # The caller adds the repository next, and its add says helm is missing.
             module.exit_json(changed=False, known=False, msg="helm (%s) not found on this machine" % binary)

@@ -42,3 +42,22 @@ def test_directory_state(tmp_path):
     missing = str(tmp_path / "missing")
     assert machine_state.directory_state(missing) == {"path": missing, "exists": False, "isdir": False,
                                                       "writeable": False}
+
+
+def test_find_binary_by_path_or_in_path(tmp_path):
+    exe = tmp_path / "helm"
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    plain = tmp_path / "not-executable"
+    plain.write_text("")
+    looked_up = []
+
+    def get_bin_path(name):
+        looked_up.append(name)
+        return "/usr/local/bin/helm" if name == "helm" else None
+    assert machine_state.find_binary(str(exe), get_bin_path) == str(exe)
+    assert machine_state.find_binary(str(plain), get_bin_path) is None
+    assert machine_state.find_binary(str(tmp_path / "missing"), get_bin_path) is None
+    assert machine_state.find_binary("helm", get_bin_path) == "/usr/local/bin/helm"
+    assert machine_state.find_binary("nohelm", get_bin_path) is None
+    assert looked_up == ["helm", "nohelm"]
