@@ -120,6 +120,27 @@ def run_problems(results):
     return [r["problem"] for r in _clusters(results).values() if r.get("problem")]
 
 
+def requests_of(hosts, all_host_vars):
+    """The module's ``clusters`` for ``hosts``: each one's releases whose
+    plan (``skoala_plans``) upgrades them, with the connection preflight read
+    it through (``skoala_preflight_request``; preflight sets both, for the
+    fleet or, a role used alone, for its cluster). A release this play backed
+    up already (``skoala_backups``, upgrade_skoala used alone) is left out,
+    and so is a host with nothing left to back up."""
+    out = []
+    for host in hosts:
+        host_vars = all_host_vars[host]
+        done = host_vars.get("skoala_backups") or {}
+        plans = [p for p in host_vars.get("skoala_plans") or []
+                 if p.get("action") == "upgrade" and p.get("component") not in done]
+        if not plans:
+            continue
+        read = (host_vars.get("skoala_preflight_request") or {}).get("read") or {}
+        out.append({"cluster": host, "kubeconfig": read.get("kubeconfig"), "context": read.get("context") or None,
+                    "plans": plans})
+    return out
+
+
 def run_of(results, cluster):
     """The cluster's backups, secrets and (check mode) values; empty when it
     had nothing to back up."""

@@ -11,6 +11,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.dce5.skoala.plugins.module_utils import fleet_plans, plain_text
+from ansible_collections.dce5.skoala.plugins.module_utils.plan import CHANGING
 
 SCHEMA_VERSION = 1
 COLUMNS = ("cluster", "component", "from", "to", "action", "result", "duration", "backup")
@@ -57,6 +58,16 @@ def start_entry(plan, started, backups=None):
     backup = (backups or {}).get(plan["component"]) or {}
     return {"release": plan["release"], "from": plan.get("current"), "to": plan["target"], "action": plan["action"],
             "result": "failed", "started": started, "backup": backup.get("values_file")}
+
+
+def with_start(report, plan, started, backups=None):
+    """``report`` (component -> entry) with the start of ``plan``'s release
+    noted, when its action changes the release (upgrade_release carries it
+    out); as it was otherwise (a release with nothing to do has no start)."""
+    report = dict(report or {})
+    if plan.get("action") in CHANGING:
+        report[plan["component"]] = start_entry(plan, started, backups)
+    return report
 
 
 def document(hosts, run_id, target=None, failed_hosts=()):

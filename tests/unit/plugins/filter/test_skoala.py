@@ -15,7 +15,7 @@ def test_filter_module_exposes_every_filter():
     names = set(FilterModule().filters())
     assert {"release_summary", "release_summaries", "chart_versions", "kubeconfig_summary", "input_problems",
             "fleet_table", "fleet_problems", "unready_pods", "with_warnings", "one_per_machine", "fleet_changes",
-            "set_values", "expected_images", "cluster_warnings", "strip_url_credentials", "node_cli", "report_start",
+            "set_values", "expected_images", "cluster_warnings", "strip_url_credentials", "node_cli", "report_with_start",
             "image_registry", "pending_plans", "repo_index_problem", "repo_refresh_failure"} <= names
 
 

@@ -155,3 +155,33 @@ def test_run_of_and_run_problems_read_a_loop_over_machines():
     assert release_backups.run_of(results, "zzz") == {"backups": {}, "secrets": [], "values": {}}
     assert release_backups.run_problems(results) == ["b: broken"]
     assert release_backups.run_problems(None) == []
+
+
+def test_requests_of_reads_preflights_plans_and_connection():
+    def plan(component, action):
+        return {"component": component, "action": action, "release": component, "namespace": "skoala-system"}
+
+    def host(plans, read=None, backups=None):
+        host_vars = {"skoala_plans": plans, "skoala_preflight_request": {"read": read or {}}}
+        if backups is not None:
+            host_vars["skoala_backups"] = backups
+        return host_vars
+
+    all_host_vars = {
+        "cp": host([plan("skoala", "upgrade"), plan("skoala-init", "upgrade")],
+                   {"kubeconfig": "/k/cp", "context": "ctx-cp"}),
+        # installs and plans with nothing to do have no values to keep
+        "w1": host([plan("skoala-init", "install")], {"kubeconfig": "/k/w1"}),
+        "w2": host([plan("skoala-init", "none")], {"kubeconfig": "/k/w2"}),
+        # backed up earlier in the play (upgrade_skoala used alone): not again
+        "w3": host([plan("skoala-init", "upgrade")], {"kubeconfig": "/k/w3", "context": ""},
+                   backups={"skoala-init": {"values_file": "/b/w3"}}),
+        "w4": host([plan("skoala-init", "upgrade")], {"kubeconfig": "/k/w4", "context": ""}),
+    }
+    assert release_backups.requests_of(["cp", "w1", "w2", "w3", "w4"], all_host_vars) == [
+        {"cluster": "cp", "kubeconfig": "/k/cp", "context": "ctx-cp",
+         "plans": [plan("skoala", "upgrade"), plan("skoala-init", "upgrade")]},
+        {"cluster": "w4", "kubeconfig": "/k/w4", "context": None, "plans": [plan("skoala-init", "upgrade")]},
+    ]
+    assert release_backups.requests_of(["w1", "w4"], {"w1": {}, "w4": all_host_vars["w4"]})[0]["cluster"] == "w4"
+    assert release_backups.requests_of([], all_host_vars) == []

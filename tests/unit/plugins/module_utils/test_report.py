@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from ansible_collections.dce5.skoala.plugins.module_utils import report, versions
 
 
@@ -67,6 +69,21 @@ def test_cluster_that_failed_before_its_upgrade_began_is_failed_not_pending():
     assert {r["cluster"]: r["result"] for r in doc["releases"]} == {
         "g": "upgraded", "w1": "failed", "w2": "failed", "w3": "unchanged"}
     assert doc["counts"] == {"upgraded": 1, "failed": 2, "unchanged": 1}
+
+
+@pytest.mark.parametrize("action, noted", [("install", True), ("upgrade", True), ("finish", True),
+                                           ("none", False), ("refuse", False)])
+def test_with_start_notes_only_a_release_the_run_changes(action, noted):
+    plan = {"component": "skoala-init", "release": "skoala-init", "current": "0.19.2", "target": "0.28.1",
+            "action": action}
+    earlier = {"skoala": {"result": "upgraded"}}
+    report_now = report.with_start(earlier, plan, 10.0, {})
+    assert report_now["skoala"] == {"result": "upgraded"}
+    assert ("skoala-init" in report_now) is noted
+    if noted:
+        assert report_now["skoala-init"] == report.start_entry(plan, 10.0, {})
+    assert earlier == {"skoala": {"result": "upgraded"}}, "the report given is not changed in place"
+    assert report.with_start(None, plan, 1.0) == ({"skoala-init": report.start_entry(plan, 1.0)} if noted else {})
 
 
 def test_start_entry_is_failed_until_the_end_says_otherwise():
