@@ -146,7 +146,12 @@ def test_preflight_checks_every_role_upgrade_yml_imports_unchecked():
             for key in ("ansible.builtin.import_role", "ansible.builtin.include_role"):
                 role = task.get(key)
                 if role and role.get("rolespec_validate") is False:
-                    unchecked.add("%s:%s" % (role["name"].split(".")[-1], role.get("tasks_from", "main")))
+                    name = role["name"].split(".")[-1]
+                    # a tasks file that is no entry point of the role's spec runs under main's
+                    with open(os.path.join(ROLES_DIR, name, "meta", "argument_specs.yml"), encoding="utf-8") as f:
+                        entries = yaml.safe_load(f)["argument_specs"]
+                    entry = role.get("tasks_from", "main")
+                    unchecked.add("%s:%s" % (name, entry if entry in entries else "main"))
     assert len(unchecked) >= 6
     checked = {t if ":" in t else t + ":main" for t in UPGRADE_ROLES}
     assert unchecked <= checked, unchecked - checked
