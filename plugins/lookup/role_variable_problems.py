@@ -22,7 +22,7 @@ description:
   - A variable two roles declare with a different type, element type,
     choices or suboptions is an error that names both.
   - The preflight role checks the variables of upgrade.yml's roles with it,
-    on every cluster, before anything changes, and the playbook's later plays
+    for every cluster in one call (option O(hosts)), before anything changes, and the playbook's later plays
     import those roles without checking them again; a role would otherwise
     check its variables only when its play starts, after the control plane
     was upgraded.
@@ -32,6 +32,15 @@ options:
   _terms:
     description: Role names of this collection, each C(role) (entry point C(main)) or C(role:entry_point).
     required: true
+    type: list
+    elements: str
+  hosts:
+    description:
+      - Check these hosts instead of the current one, each with its own
+        variables (C(hostvars)), and prefix each problem with the host's name.
+      - C(hostvars) holds what a user sets (inventory, extra vars) and facts,
+        not role defaults or play vars; those are the variables checked.
+      - One call for a fleet reads the roles' specs once.
     type: list
     elements: str
 notes:
@@ -72,6 +81,9 @@ ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
+        unknown = sorted(set(kwargs) - {"hosts"})
+        if unknown:
+            raise AnsibleLookupError("dce5.skoala.role_variable_problems: unknown option(s) %s" % ", ".join(unknown))
         if not terms:
             raise AnsibleLookupError("dce5.skoala.role_variable_problems needs at least one role name")
         try:
@@ -79,12 +91,27 @@ class LookupModule(LookupBase):
         except RoleOptionsError as exc:
             raise AnsibleLookupError("dce5.skoala.role_variable_problems: %s" % exc) from None
         variables = variables or {}
+        hosts = kwargs.get("hosts")
+        if hosts is None:
+            return self._problems(options, variables, self._templar.template)
+        # Each host's own variables, templated for it (hostvars): one read of
+        # the roles' specs for the fleet, where each host would read them again.
+        all_host_vars = variables.get("hostvars") or {}
+        problems = []
+        for host in hosts:
+            host_vars = all_host_vars[host]
+            problems.extend("%s: %s" % (host, problem)
+                            for problem in self._problems(options, host_vars, lambda value: value, host_vars.__getitem__))
+        return problems
+
+    @staticmethod
+    def _problems(options, variables, template, read=None):
         values, problems = {}, []
         for var in sorted(options):
             if var not in variables:
                 continue
             try:
-                values[var] = self._templar.template(variables[var])
+                values[var] = read(var) if read else template(variables[var])
             except AnsibleError as exc:
                 first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 problems.append("argument '%s' could not be templated: %s" % (var, first_line))

@@ -46,8 +46,6 @@ def input_problems(requests, extra_var_names=None):
         if found:
             problems.append(found)
         problems.extend(input_checks.input_problems(req["cluster"], req.get("inputs") or {}, extra_var_names))
-        # Checked by the roles' own argument specs (lookup role_variable_problems).
-        problems.extend("%s: %s" % (req["cluster"], problem) for problem in req.get("role_variable_problems") or [])
     return problems
 
 

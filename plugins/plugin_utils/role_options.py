@@ -20,6 +20,9 @@ import os
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+# libyaml's loader when PyYAML has it: several times faster on these files.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # What makes two roles' declarations of one variable the same check.
 CHECKED_KEYS = ("type", "elements", "choices", "options")
 # Only what a user set is checked: a role's own default and what it requires
@@ -43,7 +46,7 @@ def entry_options(roles_dir, term):
     path = spec_path(roles_dir, role)
     try:
         with open(path, encoding="utf-8") as f:
-            specs = (yaml.safe_load(f) or {}).get("argument_specs") or {}
+            specs = (yaml.load(f, Loader=SAFE_LOADER) or {}).get("argument_specs") or {}
     except (OSError, yaml.YAMLError) as exc:
         raise RoleOptionsError("cannot read the argument spec of role %s (%s: %s)" % (role, type(exc).__name__, exc))
     if entry not in specs:

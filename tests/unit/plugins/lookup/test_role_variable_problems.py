@@ -26,10 +26,10 @@ def write_spec(roles_dir, role, specs):
     (path / "argument_specs.yml").write_text(yaml.safe_dump({"argument_specs": specs}))
 
 
-def problems_of(variables, *terms):
+def problems_of(variables, *terms, **kwargs):
     loader = DataLoader()
     lookup = LookupModule(loader=loader, templar=Templar(loader=loader, variables=variables))
-    return lookup.run(list(terms or UPGRADE_ROLES), variables=variables)
+    return lookup.run(list(terms or UPGRADE_ROLES), variables=variables, **kwargs)
 
 
 def test_defaults_and_requirements_are_left_to_the_role():
@@ -117,9 +117,22 @@ def test_values_are_templated_as_the_roles_would_see_them():
     assert "no_such_variable" in problem
 
 
+def test_hosts_each_with_its_own_variables_named_in_its_problems():
+    hostvars = {"cp": {"skoala_verify_timeout": 30}, "w1": {"skoala_verify_timeout": "soon"},
+                "w2": {"skoala_node_runtime": "podman", "skoala_helm_atomic": True}, "w3": {}}
+    problems = problems_of({"hostvars": hostvars, "skoala_verify_timeout": "ignored: not one of the hosts"},
+                           hosts=["cp", "w1", "w2", "w3"])
+    assert [p.split(":")[0] for p in problems] == ["w1", "w2"]
+    assert problems[0].startswith("w1: argument 'skoala_verify_timeout' is of type str and we were unable to convert to int")
+    assert problems[1].startswith("w2: value of skoala_node_runtime must be one of: containerd, docker, got: podman")
+    assert problems_of({"hostvars": hostvars}, hosts=[]) == []
+
+
 def test_lookup_errors():
     with pytest.raises(AnsibleLookupError, match="needs at least one role name"):
         LookupModule(loader=DataLoader()).run([], variables={})
+    with pytest.raises(AnsibleLookupError, match="unknown option.s. host$"):
+        problems_of({}, host=["x"])
     with pytest.raises(AnsibleLookupError,
                        match="dce5.skoala.role_variable_problems: role upgrade_release has no entry point"):
         problems_of({}, "upgrade_release:nope")
@@ -157,4 +170,5 @@ def test_preflight_checks_every_role_upgrade_yml_imports_unchecked():
     assert unchecked <= checked, unchecked - checked
     with open(os.path.join(ROLES_DIR, "preflight", "tasks", "checks.yml"), encoding="utf-8") as f:
         preflight = " ".join(f.read().split())
-    assert "query('dce5.skoala.role_variable_problems', %s)" % ", ".join("'%s'" % t for t in UPGRADE_ROLES) in preflight
+    assert ("query('dce5.skoala.role_variable_problems', %s, hosts=skoala_preflight_hosts)"
+            % ", ".join("'%s'" % t for t in UPGRADE_ROLES)) in preflight

@@ -133,14 +133,6 @@ def test_input_problems_name_the_cluster_the_variable_and_cover_every_cluster():
     assert problems[1].startswith("w3: no skoala release to plan.") and "skoala_components" in problems[1]
 
 
-def test_input_problems_include_the_role_variable_problems_of_each_cluster():
-    ok, bad = request("w1", ["skoala-init"]), request("w2", ["skoala-init"])
-    ok["role_variable_problems"] = []
-    bad["role_variable_problems"] = ["argument 'skoala_verify_timeout' is of type str ...; set it as role x declares it"]
-    assert preflight.input_problems([ok, bad]) == [
-        "w2: argument 'skoala_verify_timeout' is of type str ...; set it as role x declares it"]
-
-
 def test_components_problem():
     assert preflight.components_problem("x", ["skoala"]) is None
     assert "no skoala release to roll back" in preflight.components_problem("x", [], "roll back")
