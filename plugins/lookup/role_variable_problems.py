@@ -22,8 +22,9 @@ description:
   - A variable two roles declare with a different type, element type,
     choices or suboptions is an error that names both.
   - The preflight role checks the variables of upgrade.yml's roles with it,
-    for every cluster in one call (option O(hosts)), before anything changes, and the playbook's later plays
-    import those roles without checking them again; a role would otherwise
+    for every cluster in one call (option O(hosts)), before anything
+    changes, and the playbook's later plays import those roles without
+    checking them again; a role would otherwise
     check its variables only when its play starts, after the control plane
     was upgraded.
 author:
@@ -93,7 +94,7 @@ class LookupModule(LookupBase):
         variables = variables or {}
         hosts = kwargs.get("hosts")
         if hosts is None:
-            return self._problems(options, variables, self._templar.template)
+            return self._problems(options, variables, lambda var: self._templar.template(variables[var]))
         # Each host's own variables, templated for it (hostvars): one read of
         # the roles' specs for the fleet, where each host would read them again.
         all_host_vars = variables.get("hostvars") or {}
@@ -101,17 +102,19 @@ class LookupModule(LookupBase):
         for host in hosts:
             host_vars = all_host_vars[host]
             problems.extend("%s: %s" % (host, problem)
-                            for problem in self._problems(options, host_vars, lambda value: value, host_vars.__getitem__))
+                            for problem in self._problems(options, host_vars, host_vars.__getitem__))
         return problems
 
     @staticmethod
-    def _problems(options, variables, template, read=None):
+    def _problems(options, variables, value_of):
+        """Problems of the declared variables in ``variables``, each value
+        read (templated) by ``value_of(name)``."""
         values, problems = {}, []
         for var in sorted(options):
             if var not in variables:
                 continue
             try:
-                values[var] = read(var) if read else template(variables[var])
+                values[var] = value_of(var)
             except AnsibleError as exc:
                 first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 problems.append("argument '%s' could not be templated: %s" % (var, first_line))

@@ -106,7 +106,8 @@ def variable_problems(options, values):
         if var not in options:
             continue
         declared_by, spec = options[var]
+        role, entry = declared_by.split(":")
         for message in ArgumentSpecValidator({var: spec}).validate({var: values[var]}).error_messages:
             problems.append("%s; set it as role %s declares it (ansible-doc -t role dce5.skoala.%s -e %s)"
-                            % (message, declared_by.split(":")[0], declared_by.split(":")[0], declared_by.split(":")[1]))
+                            % (message, role, role, entry))
     return problems
