@@ -100,6 +100,8 @@ class LookupModule(LookupBase):
         all_host_vars = variables.get("hostvars") or {}
         problems = []
         for host in hosts:
+            if host not in all_host_vars:
+                raise AnsibleLookupError("dce5.skoala.role_variable_problems: host %s is not in the inventory (hostvars)" % host)
             host_vars = all_host_vars[host]
             problems.extend("%s: %s" % (host, problem)
                             for problem in self._problems(options, host_vars, host_vars.__getitem__))

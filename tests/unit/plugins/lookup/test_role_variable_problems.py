@@ -128,6 +128,11 @@ def test_hosts_each_with_its_own_variables_named_in_its_problems():
     assert problems_of({"hostvars": hostvars}, hosts=[]) == []
 
 
+def test_hosts_not_in_the_inventory_is_named():
+    with pytest.raises(AnsibleLookupError, match="host w9 is not in the inventory"):
+        problems_of({"hostvars": {"w1": {}}}, hosts=["w1", "w9"])
+
+
 def test_lookup_errors():
     with pytest.raises(AnsibleLookupError, match="needs at least one role name"):
         LookupModule(loader=DataLoader()).run([], variables={})
